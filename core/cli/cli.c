@@ -1,0 +1,150 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Global options and command dispatch; only this layer exits. */
+#include <getopt.h>
+#include <stdio.h>
+#include <sys/stat.h>
+
+#include "cli.h"
+#include "loader.h"
+#include "log.h"
+#include "util.h"
+
+static const char usage_text[] =
+        "Usage: cairn [-c FILE] [--confdir DIR] [--set K=V]... [-v|-q] COMMAND\n"
+        "\n"
+        "Build a sandbox root from a stack of mount plugins, and take it down.\n"
+        "\n"
+        "Commands:\n"
+        "  setup              build a root; print its path\n"
+        "  teardown ROOT|ID   undo a session in reverse; idempotent\n"
+        "  check              validate config and plugins; mount nothing\n"
+        "  plugins            the available plugins and their options\n"
+        "\n"
+        "Options:\n"
+        "  -c, --config FILE  config file (default " CAIRN_CONF_FILE ")\n"
+        "      --confdir DIR  drop-in directory (default " CAIRN_CONF_DIR ")\n"
+        "      --set K=V      set variable K for ${K} and `when`\n"
+        "  -v, --verbose      say more (twice: debug)\n"
+        "  -q, --quiet        errors only\n"
+        "  -h, --help         this text\n"
+        "      --version      the version\n"
+        "\n"
+        "Exit status: 0 done; 1 setup failed and was rolled back; 2 bad usage,\n"
+        "config or plugin (nothing done); 3 something could not be undone.\n";
+
+int cli_load(struct cli *cli, struct cfg **ret_cfg, struct loader **ret_loader)
+{
+        struct cfg *cfg = NULL;
+        struct loader *l = NULL;
+        int r;
+
+        r = cfg_load(cli->config, cli->confdir, &cli->vars, &cfg);
+        if (r < 0)
+                return r;
+        r = loader_new(cfg->plugin_dir, &l);
+        if (r < 0)
+                goto fail;
+        r = cfg_bind_plugins(cfg, l);
+        if (r < 0)
+                goto fail;
+        *ret_cfg = cfg;
+        *ret_loader = l;
+        return 0;
+fail:
+        loader_free(l);
+        cfg_free(cfg);
+        return r;
+}
+
+int cli_no_options(int argc, char *argv[], const char *usage)
+{
+        static const struct option opts[] = { { "help", no_argument, NULL, 'h' }, {} };
+        int c;
+
+        optind = 1;
+        while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+                if (c == 'h') {
+                        printf("%s", usage);
+                        return 1;
+                }
+                fprintf(stderr, "%s", usage);
+                return -EINVAL;
+        }
+        return 0;
+}
+
+static const struct {
+        const char *name;
+        int (*fn)(struct cli *cli, int argc, char *argv[]);
+} commands[] = {
+        { "setup", cmd_setup },
+        { "teardown", cmd_teardown },
+        { "check", cmd_check },
+        { "plugins", cmd_plugins },
+};
+
+__attribute__((visibility("default"))) int cairn_main(int argc, char *argv[])
+{
+        enum { OPT_CONFDIR = 0x100, OPT_SET, OPT_VERSION };
+        static const struct option opts[] = {
+                { "config", required_argument, NULL, 'c' },
+                { "confdir", required_argument, NULL, OPT_CONFDIR },
+                { "set", required_argument, NULL, OPT_SET },
+                { "verbose", no_argument, NULL, 'v' },
+                { "quiet", no_argument, NULL, 'q' },
+                { "help", no_argument, NULL, 'h' },
+                { "version", no_argument, NULL, OPT_VERSION },
+                {},
+        };
+        struct cli cli = { .config = CAIRN_CONF_FILE, .confdir = CAIRN_CONF_DIR };
+        int c, level = CAIRN_LOG_NOTICE, status = EXIT_USAGE;
+
+        /* Everything cairn creates gets exactly the mode it asks for. */
+        umask(022);
+        while ((c = getopt_long(argc, argv, "+c:vqh", opts, NULL)) != -1) {
+                switch (c) {
+                case 'c':
+                        cli.config = optarg;
+                        break;
+                case OPT_CONFDIR:
+                        cli.confdir = optarg;
+                        break;
+                case OPT_SET:
+                        if (vars_set(&cli.vars, optarg) < 0)
+                                goto out;
+                        break;
+                case 'v':
+                        level = level < CAIRN_LOG_INFO ? CAIRN_LOG_INFO : CAIRN_LOG_DEBUG;
+                        break;
+                case 'q':
+                        level = CAIRN_LOG_ERR;
+                        break;
+                case 'h':
+                        printf("%s", usage_text);
+                        status = EXIT_DONE;
+                        goto out;
+                case OPT_VERSION:
+                        printf("cairn %s (plugin ABI %d.%d)\n", PACKAGE_VERSION, CAIRN_ABI_MAJOR,
+                               CAIRN_ABI_MINOR);
+                        status = EXIT_DONE;
+                        goto out;
+                default:
+                        fprintf(stderr, "Try 'cairn --help'.\n");
+                        goto out;
+                }
+        }
+        log_set_level(level);
+        if (optind >= argc) {
+                fprintf(stderr, "cairn: no command given\n%s", usage_text);
+                goto out;
+        }
+        for (size_t i = 0; i < ELEMENTSOF(commands); i++)
+                if (streq(argv[optind], commands[i].name)) {
+                        status = commands[i].fn(&cli, argc - optind, argv + optind);
+                        goto out;
+                }
+        log_error("unknown command \"%s\"; try 'cairn --help'", argv[optind]);
+out:
+        vars_clear(&cli.vars);
+        return status;
+}

@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#ifndef CAIRN_CLI_H
+#define CAIRN_CLI_H
+
+#include "config.h"
+
+/* Exit statuses (DESIGN.md). */
+enum {
+        EXIT_DONE = 0,
+        EXIT_SETUP_FAILED = 1, /* setup failed and was fully rolled back */
+        EXIT_USAGE = 2,        /* bad usage, config or plugin; nothing done */
+        EXIT_LEFTOVER = 3,     /* something could not be undone */
+};
+
+/* What the global options say. */
+struct cli {
+        const char *config;  /* -c */
+        const char *confdir; /* --confdir */
+        struct cfg_vars vars;
+};
+
+__attribute__((visibility("default"))) int cairn_main(int argc, char *argv[]);
+
+int cmd_setup(struct cli *cli, int argc, char *argv[]);
+int cmd_teardown(struct cli *cli, int argc, char *argv[]);
+int cmd_check(struct cli *cli, int argc, char *argv[]);
+int cmd_plugins(struct cli *cli, int argc, char *argv[]);
+
+/* Load the config and its plugins; on failure the error is logged. */
+int cli_load(struct cli *cli, struct cfg **ret_cfg, struct loader **ret_loader);
+/* A command that takes no options but --help. */
+int cli_no_options(int argc, char *argv[], const char *usage);
+
+#endif

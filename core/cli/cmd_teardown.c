@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+
+#include "cli.h"
+#include "engine.h"
+#include "loader.h"
+#include "log.h"
+
+static const char teardown_usage[] =
+        "Usage: cairn [OPTIONS] teardown ROOT|ID\n"
+        "Undo a session in reverse: unmount, then remove only what cairn made.\n"
+        "Needs only the session's journal; a second teardown finds nothing to do.\n";
+
+int cmd_teardown(struct cli *cli, int argc, char *argv[])
+{
+        struct cfg *cfg = NULL;
+        struct loader *l = NULL;
+        int r;
+
+        r = cli_no_options(argc, argv, teardown_usage);
+        if (r != 0)
+                return r > 0 ? EXIT_DONE : EXIT_USAGE;
+        if (argc - optind != 1) {
+                log_error("teardown takes one ROOT or ID");
+                return EXIT_USAGE;
+        }
+        /* Only [cairn]'s settings: the stack and its variables belong to
+         * setup; the journal says everything else. */
+        r = cfg_load_settings(cli->config, cli->confdir, &cfg);
+        if (r < 0)
+                return EXIT_USAGE;
+        r = loader_new(cfg->plugin_dir, &l);
+        if (r >= 0)
+                r = engine_teardown(cfg->state_dir, argv[optind], l);
+        loader_free(l);
+        cfg_free(cfg);
+        if (r == -EINVAL)
+                return EXIT_USAGE;
+        return r < 0 ? EXIT_LEFTOVER : EXIT_DONE;
+}

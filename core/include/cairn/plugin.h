@@ -1,0 +1,162 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * cairn plugin ABI.
+ *
+ * A plugin is a shared object that exports one const descriptor named
+ * CAIRN_PLUGIN_SYMBOL ("cairn_plugin_descriptor").  Its first field is the
+ * ABI version it was built against; the loader refuses a different major
+ * and accepts an older or newer minor (it then uses only what it knows).
+ *
+ * Plugins see an opaque context.  Everything that changes the system goes
+ * through the journaled helpers below: they resolve targets inside the
+ * root without following symlinks, mount through file descriptors, and
+ * record every action before doing it, so that the engine can undo a
+ * plugin's work without the plugin (a plugin that only uses the helpers
+ * needs no teardown of its own).
+ *
+ * Every function returns 0 (or a count) on success and a negative errno
+ * on failure.
+ */
+#ifndef CAIRN_PLUGIN_H
+#define CAIRN_PLUGIN_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define CAIRN_ABI_MAJOR 1
+#define CAIRN_ABI_MINOR 0
+#define CAIRN_ABI_VERSION ((uint32_t) ((CAIRN_ABI_MAJOR << 16) | CAIRN_ABI_MINOR))
+#define CAIRN_ABI_MAJOR_OF(v) ((uint32_t) (v) >> 16)
+#define CAIRN_ABI_MINOR_OF(v) ((uint32_t) (v) & 0xffffu)
+
+#define CAIRN_PLUGIN_SYMBOL "cairn_plugin_descriptor"
+
+/* How the engine validates an option's value before anything is mounted. */
+enum cairn_option_type {
+        CAIRN_OPT_STRING = 0, /* any text */
+        CAIRN_OPT_PATH,       /* absolute, no "." or ".." components */
+        CAIRN_OPT_BOOL,       /* yes/no, true/false, on/off, 1/0 */
+        CAIRN_OPT_MODE,       /* octal permission bits, 0 to 07777 */
+        CAIRN_OPT_LIST,       /* words separated by blanks or commas */
+        CAIRN_OPT_CHOICE,     /* one of `choices` */
+};
+
+/* Option flags. */
+#define CAIRN_OPT_REQUIRED (1u << 0)
+
+/* One key a plugin accepts.  Arrays end with an entry whose name is NULL. */
+struct cairn_option {
+        const char *name;
+        enum cairn_option_type type;
+        unsigned flags;
+        const char *default_value; /* NULL: none */
+        const char *help;
+        const char *const *choices; /* CAIRN_OPT_CHOICE: NULL-terminated */
+        void *reserved[2];
+};
+
+struct cairn_ctx;
+
+struct cairn_plugin {
+        uint32_t abi; /* CAIRN_ABI_VERSION */
+        const char *name;
+        const char *summary;
+        const struct cairn_option *options;
+        int (*setup)(struct cairn_ctx *ctx);    /* 0 or -errno */
+        int (*teardown)(struct cairn_ctx *ctx); /* may be NULL */
+        void *reserved[4];
+};
+
+/* Define a plugin's descriptor: CAIRN_PLUGIN_DEFINE = { .name = ..., }; */
+#define CAIRN_PLUGIN_DEFINE                                                    \
+        __attribute__((visibility("default"))) extern const struct cairn_plugin \
+                cairn_plugin_descriptor;                                       \
+        const struct cairn_plugin cairn_plugin_descriptor
+
+/* ---- the context -------------------------------------------------------- */
+
+/* The entry's section name (for messages) and the root's absolute path. */
+const char *cairn_ctx_entry(const struct cairn_ctx *ctx);
+const char *cairn_ctx_root(const struct cairn_ctx *ctx);
+/* An O_PATH descriptor of the root directory; owned by the engine. */
+int cairn_ctx_root_fd(const struct cairn_ctx *ctx);
+
+/* An option's value (after ${VAR} expansion), or its default, or NULL. */
+const char *cairn_ctx_option(const struct cairn_ctx *ctx, const char *name);
+/* A CAIRN_OPT_BOOL option (or `def` if unset and without default). */
+bool cairn_ctx_option_bool(const struct cairn_ctx *ctx, const char *name, bool def);
+/* A CAIRN_OPT_LIST option split into words: a NULL-terminated array that
+ * the caller frees with cairn_strv_free(). */
+int cairn_ctx_option_list(const struct cairn_ctx *ctx, const char *name, char ***ret);
+void cairn_strv_free(char **strv);
+
+/* ---- logging: messages are prefixed with the entry's name ---------------- */
+
+enum cairn_log_level {
+        CAIRN_LOG_ERR = 3,
+        CAIRN_LOG_WARNING = 4,
+        CAIRN_LOG_NOTICE = 5,
+        CAIRN_LOG_INFO = 6,
+        CAIRN_LOG_DEBUG = 7,
+};
+
+void cairn_log(const struct cairn_ctx *ctx, int level, const char *fmt, ...)
+        __attribute__((format(printf, 3, 4)));
+/* Logs "MESSAGE: strerror(-err)" at error level and returns err (< 0). */
+int cairn_log_errno(const struct cairn_ctx *ctx, int err, const char *fmt, ...)
+        __attribute__((format(printf, 3, 4)));
+
+/* ---- journaled helpers ---------------------------------------------------
+ *
+ * `target` is an absolute path inside the root.  Missing parent directories
+ * are created (mode 0755); the mount point itself is created as a directory
+ * or an empty file to match what is mounted.  No component of `target` may
+ * be a symlink: cairn refuses (-ELOOP) rather than follow it.
+ */
+
+/* Bind flags. */
+#define CAIRN_BIND_RDONLY (1u << 0)    /* read-only, applied before attaching */
+#define CAIRN_BIND_RECURSIVE (1u << 1) /* include submounts (rbind) */
+
+/* Mount attributes for cairn_mount_fs (same meaning as MOUNT_ATTR_*). */
+#define CAIRN_MOUNT_RDONLY (1u << 0)
+#define CAIRN_MOUNT_NOSUID (1u << 1)
+#define CAIRN_MOUNT_NODEV (1u << 2)
+#define CAIRN_MOUNT_NOEXEC (1u << 3)
+
+/* Mount a fresh filesystem of `fstype` (with `source` as its source name,
+ * may be NULL) at `target`.  On success, if ret_fd is not NULL, it gets an
+ * O_PATH descriptor of the new mount's root (caller closes it). */
+int cairn_mount_fs(struct cairn_ctx *ctx, const char *fstype, const char *source,
+                   const char *target, unsigned attrs, int *ret_fd);
+
+/* Bind the host path `source` (symlinks in it are followed: the admin named
+ * it) at `target`.  With CAIRN_BIND_RDONLY the bind is read-only from the
+ * moment it appears, and this is checked. */
+int cairn_bind(struct cairn_ctx *ctx, const char *source, const char *target,
+               unsigned flags, int *ret_fd);
+
+/* Bind what the descriptor `source_fd` refers to (opened and checked by
+ * the plugin, e.g. O_PATH|O_NOFOLLOW and fstat) at `target`. */
+int cairn_bind_fd(struct cairn_ctx *ctx, int source_fd, const char *target,
+                  unsigned flags, int *ret_fd);
+
+/* Make a directory (and its parents) inside the root; journaled. */
+int cairn_mkdir(struct cairn_ctx *ctx, const char *path, mode_t mode);
+
+/* Open an existing path inside the root without following symlinks;
+ * `flags` are open(2) flags (O_CLOEXEC and O_NOFOLLOW are added). */
+int cairn_open_in_root(struct cairn_ctx *ctx, const char *path, int flags, int *ret_fd);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* CAIRN_PLUGIN_H */

@@ -1,0 +1,280 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <fcntl.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+
+#include "actions.h"
+#include "log.h"
+#include "resolve.h"
+#include "util.h"
+
+#define CAIRN_API __attribute__((visibility("default")))
+
+static int check_target(struct cairn_ctx *ctx, const char *path)
+{
+        if (!path_is_normalized_absolute(path)) {
+                cairn_log(ctx, CAIRN_LOG_ERR, "%s: not an absolute, normalized path inside the root",
+                          path ? path : "(null)");
+                return -EINVAL;
+        }
+        return 0;
+}
+
+/* mkdirat() or mknodat() one component, journaled first. */
+static int create_one(struct cairn_ctx *ctx, int dirfd, const char *name, const char *path,
+                      bool dir, mode_t mode)
+{
+        uint64_t seq;
+        int r;
+
+        r = journal_append(ctx->s->j, dir ? J_MKDIR : J_CREATE, path, NULL, 0, 0, &seq);
+        if (r < 0)
+                return r;
+        r = dir ? mkdirat(dirfd, name, mode) : mknodat(dirfd, name, S_IFREG | mode, 0);
+        if (r < 0) {
+                r = negative_errno();
+                /* Not ours after all (made meanwhile, or never made): the
+                 * undo must not remove it. */
+                (void) journal_append(ctx->s->j, J_UNDONE, NULL, NULL, seq, 0, NULL);
+                if (r != -EEXIST)
+                        return cairn_log_errno(ctx, r, "create %s%s", ctx->s->root, path);
+        }
+        return 0;
+}
+
+int make_dirs(struct cairn_ctx *ctx, const char *path, mode_t mode, int *ret_fd)
+{
+        _cleanup_free_ char *prefix = NULL;
+        _cleanup_close_ int parent = -1;
+        const char *c;
+        int r;
+
+        r = open_beneath(ctx->s->root_fd, path, O_PATH | O_DIRECTORY, ret_fd);
+        if (r != -ENOENT)
+                goto done;
+
+        /* Walk from the top, making what is missing. */
+        prefix = strdup(path);
+        if (!prefix)
+                return -ENOMEM;
+        r = open_beneath(ctx->s->root_fd, "/", O_PATH | O_DIRECTORY, &parent);
+        if (r < 0)
+                goto done;
+        c = path + 1;
+        while (*c) {
+                const char *e = strchrnul(c, '/');
+                size_t n = (size_t) (e - path);
+                _cleanup_free_ char *name = strndup(c, (size_t) (e - c));
+                int fd;
+
+                if (!name)
+                        return -ENOMEM;
+                prefix[n] = '\0';
+                r = open_beneath(ctx->s->root_fd, prefix, O_PATH | O_DIRECTORY, &fd);
+                if (r == -ENOENT) {
+                        r = create_one(ctx, parent, name, prefix, true, *e ? 0755 : mode);
+                        if (r < 0)
+                                return r;
+                        r = open_beneath(ctx->s->root_fd, prefix, O_PATH | O_DIRECTORY, &fd);
+                }
+                if (r < 0)
+                        goto done;
+                close(parent);
+                parent = fd;
+                memcpy(prefix, path, strlen(path) + 1);
+                c = *e ? e + 1 : e;
+        }
+        *ret_fd = TAKE_FD(parent);
+        return 0;
+done:
+        if (r < 0)
+                return cairn_log_errno(ctx, r, "%s%s%s", ctx->s->root, path,
+                                       r == -ELOOP ? " (a symlink: cairn does not follow symlinks in targets)"
+                                       : r == -ENOTDIR ? " (a component is not a directory)" : "");
+        return 0;
+}
+
+int make_mount_point(struct cairn_ctx *ctx, const char *path, bool dir, int *ret_fd)
+{
+        _cleanup_close_ int parent = -1, fd = -1;
+        _cleanup_free_ char *parent_path = NULL;
+        const char *name;
+        struct stat st;
+        int r;
+
+        if (streq(path, "/")) {
+                cairn_log(ctx, CAIRN_LOG_ERR, "cannot mount over the root itself");
+                return -EINVAL;
+        }
+        r = open_beneath(ctx->s->root_fd, path, O_PATH, &fd);
+        if (r == -ENOENT) {
+                name = strrchr(path, '/') + 1;
+                parent_path = name - path > 1 ? strndup(path, (size_t) (name - path - 1)) : strdup("/");
+                if (!parent_path)
+                        return -ENOMEM;
+                r = make_dirs(ctx, parent_path, 0755, &parent);
+                if (r < 0)
+                        return r;
+                r = create_one(ctx, parent, name, path, dir, dir ? 0755 : 0644);
+                if (r < 0)
+                        return r;
+                r = open_beneath(ctx->s->root_fd, path, O_PATH, &fd);
+        }
+        if (r < 0)
+                return cairn_log_errno(ctx, r, "mount point %s%s%s", ctx->s->root, path,
+                                       r == -ELOOP ? " (a symlink: cairn does not follow symlinks in targets)" : "");
+        if (fstat(fd, &st) < 0)
+                return cairn_log_errno(ctx, negative_errno(), "stat %s%s", ctx->s->root, path);
+        if (dir != !!S_ISDIR(st.st_mode)) {
+                cairn_log(ctx, CAIRN_LOG_ERR, "mount point %s%s exists and is %s a directory", ctx->s->root,
+                          path, dir ? "not" : "");
+                return dir ? -ENOTDIR : -EISDIR;
+        }
+        *ret_fd = TAKE_FD(fd);
+        return 0;
+}
+
+/* Attach the detached mount `mnt_fd` at `mp_fd`, journaled around. */
+static int attach(struct cairn_ctx *ctx, int mnt_fd, int mp_fd, const char *path, const char *what)
+{
+        uint64_t seq, id;
+        int r;
+
+        r = journal_append(ctx->s->j, J_MOUNT, path, what, 0, 0, &seq);
+        if (r < 0)
+                return r;
+        if (move_mount(mnt_fd, "", mp_fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0) {
+                r = negative_errno();
+                (void) journal_append(ctx->s->j, J_UNDONE, NULL, NULL, seq, 0, NULL);
+                return cairn_log_errno(ctx, r, "mount %s on %s%s", what, ctx->s->root, path);
+        }
+        r = fd_mount_id(mnt_fd, &id);
+        if (r < 0)
+                return cairn_log_errno(ctx, r, "mount ID of %s%s", ctx->s->root, path);
+        return journal_append(ctx->s->j, J_MOUNTED, NULL, NULL, seq, id, NULL);
+}
+
+static unsigned mount_attrs(unsigned attrs)
+{
+        return ((attrs & CAIRN_MOUNT_RDONLY) ? MOUNT_ATTR_RDONLY : 0) |
+               ((attrs & CAIRN_MOUNT_NOSUID) ? MOUNT_ATTR_NOSUID : 0) |
+               ((attrs & CAIRN_MOUNT_NODEV) ? MOUNT_ATTR_NODEV : 0) |
+               ((attrs & CAIRN_MOUNT_NOEXEC) ? MOUNT_ATTR_NOEXEC : 0);
+}
+
+CAIRN_API int cairn_mount_fs(struct cairn_ctx *ctx, const char *fstype, const char *source,
+                             const char *target, unsigned attrs, int *ret_fd)
+{
+        _cleanup_close_ int mp = -1, fs = -1, mnt = -1;
+        int r;
+
+        r = check_target(ctx, target);
+        if (r < 0)
+                return r;
+        r = make_mount_point(ctx, target, true, &mp);
+        if (r < 0)
+                return r;
+        fs = fsopen(fstype, FSOPEN_CLOEXEC);
+        if (fs < 0)
+                return cairn_log_errno(ctx, negative_errno(), "open filesystem type %s", fstype);
+        if (source && fsconfig(fs, FSCONFIG_SET_STRING, "source", source, 0) < 0)
+                return cairn_log_errno(ctx, negative_errno(), "%s: set source %s", fstype, source);
+        if (fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+                return cairn_log_errno(ctx, negative_errno(), "create %s filesystem", fstype);
+        mnt = fsmount(fs, FSMOUNT_CLOEXEC, mount_attrs(attrs));
+        if (mnt < 0)
+                return cairn_log_errno(ctx, negative_errno(), "make %s mount", fstype);
+        r = attach(ctx, mnt, mp, target, fstype);
+        if (r < 0)
+                return r;
+        if (ret_fd)
+                *ret_fd = TAKE_FD(mnt);
+        return 0;
+}
+
+CAIRN_API int cairn_bind_fd(struct cairn_ctx *ctx, int source_fd, const char *target,
+                            unsigned flags, int *ret_fd)
+{
+        unsigned rec = (flags & CAIRN_BIND_RECURSIVE) ? AT_RECURSIVE : 0;
+        _cleanup_close_ int mp = -1, tree = -1;
+        struct statvfs sv;
+        struct stat st;
+        int r;
+
+        r = check_target(ctx, target);
+        if (r < 0)
+                return r;
+        if (fstat(source_fd, &st) < 0)
+                return cairn_log_errno(ctx, negative_errno(), "stat bind source for %s", target);
+        r = make_mount_point(ctx, target, S_ISDIR(st.st_mode), &mp);
+        if (r < 0)
+                return r;
+        tree = open_tree(source_fd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH | rec);
+        if (tree < 0)
+                return cairn_log_errno(ctx, negative_errno(), "clone bind source for %s", target);
+        if (flags & CAIRN_BIND_RDONLY) {
+                /* Read-only before it is attached: there is no moment at
+                 * which the bind is writable (MS_BIND|MS_RDONLY in one
+                 * mount(2) call would silently be read-write). */
+                struct mount_attr attr = { .attr_set = MOUNT_ATTR_RDONLY };
+                if (mount_setattr(tree, "", AT_EMPTY_PATH | rec, &attr, sizeof attr) < 0)
+                        return cairn_log_errno(ctx, negative_errno(), "make bind for %s read-only", target);
+        }
+        r = attach(ctx, tree, mp, target, "bind");
+        if (r < 0)
+                return r;
+        if (flags & CAIRN_BIND_RDONLY) {
+                if (fstatvfs(tree, &sv) < 0)
+                        return cairn_log_errno(ctx, negative_errno(), "statvfs %s%s", ctx->s->root, target);
+                if (!(sv.f_flag & ST_RDONLY)) {
+                        cairn_log(ctx, CAIRN_LOG_ERR, "%s%s: still writable after a read-only bind",
+                                  ctx->s->root, target);
+                        return -EROFS;
+                }
+        }
+        if (ret_fd)
+                *ret_fd = TAKE_FD(tree);
+        return 0;
+}
+
+CAIRN_API int cairn_bind(struct cairn_ctx *ctx, const char *source, const char *target,
+                         unsigned flags, int *ret_fd)
+{
+        _cleanup_close_ int fd = -1;
+
+        if (!source || source[0] != '/') {
+                cairn_log(ctx, CAIRN_LOG_ERR, "bind source \"%s\" is not an absolute path",
+                          source ? source : "(null)");
+                return -EINVAL;
+        }
+        fd = open(source, O_PATH | O_CLOEXEC);
+        if (fd < 0)
+                return cairn_log_errno(ctx, negative_errno(), "bind %s -> %s%s", source,
+                                       ctx->s->root, target ? target : "");
+        return cairn_bind_fd(ctx, fd, target, flags, ret_fd);
+}
+
+CAIRN_API int cairn_mkdir(struct cairn_ctx *ctx, const char *path, mode_t mode)
+{
+        _cleanup_close_ int fd = -1;
+        int r;
+
+        r = check_target(ctx, path);
+        if (r < 0)
+                return r;
+        if (mode & ~07777u) {
+                cairn_log(ctx, CAIRN_LOG_ERR, "mkdir %s: mode %o out of range", path, (unsigned) mode);
+                return -EINVAL;
+        }
+        return make_dirs(ctx, path, mode, &fd);
+}
+
+CAIRN_API int cairn_open_in_root(struct cairn_ctx *ctx, const char *path, int flags, int *ret_fd)
+{
+        int r = check_target(ctx, path);
+
+        if (r < 0)
+                return r;
+        return open_beneath(ctx->s->root_fd, path, flags, ret_fd);
+}

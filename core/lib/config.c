@@ -1,0 +1,589 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * cfg_load(): the main file and its drop-ins, merged into the stack of
+ * entries.  Reading a file safely is ini_scan.c's job; this file gives the
+ * sections their meaning:
+ *
+ *   - [cairn] holds the settings; `stack` only in the main file;
+ *   - the main file's stack names its entries, in order; its other
+ *     sections are ignored (with a notice);
+ *   - a drop-in section changes the entry of that name, which keeps its
+ *     place, or appends a new entry;
+ *   - `plugin`, `control` and `when` are the engine's keys; every other
+ *     key is a plugin option, checked later by cfg_bind_plugins().
+ *
+ * Where the contract is silent:
+ *   - a stack name needs its section in the main file itself: where a
+ *     drop-in's section would go in the order would otherwise be unclear;
+ *   - a drop-in section named like a main-file section that is not in the
+ *     stack is a new entry made of the drop-in's keys only (the ignored
+ *     section stays ignored);
+ *   - `when` is never expanded; an empty `when` means no condition, so a
+ *     drop-in can clear one;
+ *   - `plugin` and `control` are expanded like any value; a skipped entry
+ *     whose plugin name still holds "${" cannot be bound and is not.
+ */
+#include <dirent.h>
+#include <stdio.h>
+#include <sys/stat.h>
+
+#include "config.h"
+#include "ini_scan.h"
+#include "log.h"
+#include "util.h"
+
+#define CAIRN_DEFAULT_ROOT_PARENT "/tmp"
+#define CAIRN_DEFAULT_ROOT_MODE 0755
+
+void cfg_log(int level, const struct cfg_place *p, const char *fmt, ...)
+{
+        char msg[3072], line[16] = "";
+        const char *file = p->file ? p->file : "";
+        va_list ap;
+
+        va_start(ap, fmt);
+        vsnprintf(msg, sizeof msg, fmt, ap);
+        va_end(ap);
+        if (p->line > 0)
+                snprintf(line, sizeof line, ":%u", p->line);
+
+        if (p->section && p->key)
+                log_msg(level, "%s%s: [%s] %s: %s", file, line, p->section, p->key, msg);
+        else if (p->section)
+                log_msg(level, "%s%s: [%s]: %s", file, line, p->section, msg);
+        else if (p->key)
+                log_msg(level, "%s%s: %s: %s", file, line, p->key, msg);
+        else
+                log_msg(level, "%s%s: %s", file, line, msg);
+}
+
+int cfg_error(const struct cfg_place *p, const char *fmt, ...)
+{
+        char msg[3072];
+        va_list ap;
+
+        va_start(ap, fmt);
+        vsnprintf(msg, sizeof msg, fmt, ap);
+        va_end(ap);
+        cfg_log(CAIRN_LOG_ERR, p, "%s", msg);
+        return -EINVAL;
+}
+
+/* ---- entries --------------------------------------------------------------- */
+
+static void entry_done(struct cfg_entry *e)
+{
+        free(e->name);
+        free(e->plugin_name);
+        free(e->when);
+        for (size_t i = 0; i < e->n_options; i++) {
+                free(e->options[i].key);
+                free(e->options[i].value);
+        }
+        free(e->options);
+}
+
+void cfg_free(struct cfg *cfg)
+{
+        if (!cfg)
+                return;
+        for (size_t i = 0; i < cfg->n_entries; i++)
+                entry_done(&cfg->entries[i]);
+        free(cfg->entries);
+        free(cfg->plugin_dir);
+        free(cfg->state_dir);
+        free(cfg->root_parent);
+        strv_freep(&cfg->files);
+        free(cfg);
+}
+
+static void cfg_freep(struct cfg **cfg)
+{
+        cfg_free(*cfg);
+}
+
+static struct cfg_entry *cfg_find_entry(struct cfg *cfg, const char *name)
+{
+        for (size_t i = 0; i < cfg->n_entries; i++)
+                if (streq(cfg->entries[i].name, name))
+                        return &cfg->entries[i];
+        return NULL;
+}
+
+static int cfg_add_entry(struct cfg *cfg, const char *name, struct cfg_location where,
+                         struct cfg_entry **ret)
+{
+        struct cfg_entry *n;
+        char *copy = strdup(name);
+
+        if (!copy)
+                return -ENOMEM;
+        n = realloc(cfg->entries, (cfg->n_entries + 1) * sizeof(*n));
+        if (!n) {
+                free(copy);
+                return -ENOMEM;
+        }
+        cfg->entries = n;
+        n[cfg->n_entries] = (struct cfg_entry) { .name = copy, .where = where };
+        *ret = &n[cfg->n_entries++];
+        return 0;
+}
+
+/* Set a key of an entry: a later file's value and place replace the
+ * earlier ones. */
+static int entry_set(struct cfg_entry *e, const char *key, const char *value,
+                     struct cfg_location where)
+{
+        struct cfg_option *n;
+        char *v = strdup(value), *k;
+
+        if (!v)
+                return -ENOMEM;
+        for (size_t i = 0; i < e->n_options; i++)
+                if (streq(e->options[i].key, key)) {
+                        free(e->options[i].value);
+                        e->options[i].value = v;
+                        e->options[i].where = where;
+                        return 0;
+                }
+        k = strdup(key);
+        n = k ? realloc(e->options, (e->n_options + 1) * sizeof(*n)) : NULL;
+        if (!n) {
+                free(k);
+                free(v);
+                return -ENOMEM;
+        }
+        e->options = n;
+        n[e->n_options++] = (struct cfg_option) { .key = k, .value = v, .where = where };
+        return 0;
+}
+
+static int entry_add_section(struct cfg_entry *e, const struct ini_file *f,
+                             const struct ini_section *sec, const char *file)
+{
+        for (size_t i = 0; i < sec->n_keys; i++) {
+                const struct ini_key *k = &sec->keys[i];
+                int r = entry_set(e, k->name, ini_file_value(f, sec->name, k->name),
+                                  (struct cfg_location) { file, k->line });
+                if (r < 0)
+                        return log_errno(r, "%s", file);
+        }
+        return 0;
+}
+
+/* ---- [cairn] --------------------------------------------------------------- */
+
+static int set_path(char **dst, const char *value, const struct cfg_place *p)
+{
+        char *copy;
+        int r = cfg_check_value(CAIRN_OPT_PATH, NULL, value, p);
+
+        if (r < 0)
+                return r;
+        copy = strdup(value);
+        if (!copy)
+                return log_errno(-ENOMEM, "%s", p->file);
+        free(*dst);
+        *dst = copy;
+        return 0;
+}
+
+/* What is being loaded, and with which variables. */
+struct load {
+        struct cfg *cfg;
+        const struct cfg_vars *vars;
+        bool settings_only; /* cfg_load_settings(): [cairn] except `stack` */
+};
+
+/* One [cairn] key.  `stack` is only handed back (main file only). */
+static int cairn_key(const struct load *l, const struct ini_file *f, const char *file,
+                     const struct ini_key *k, bool main_file, char **stack, unsigned *stack_line)
+{
+        struct cfg_place p = { file, k->line, "cairn", k->name };
+        _cleanup_free_ char *value = NULL;
+        struct cfg *cfg = l->cfg;
+        int r;
+
+        if (streq(k->name, "stack") && l->settings_only)
+                return 0; /* the stack is setup's business */
+        if (streq(k->name, "stack") && !main_file)
+                return cfg_error(&p, "stack can only be set in the main config file");
+
+        r = vars_expand(l->vars, ini_file_value(f, "cairn", k->name), &p, &value);
+        if (r < 0)
+                return r;
+
+        if (streq(k->name, "plugin_dir"))
+                return set_path(&cfg->plugin_dir, value, &p);
+        if (streq(k->name, "state_dir"))
+                return set_path(&cfg->state_dir, value, &p);
+        if (streq(k->name, "root_parent"))
+                return set_path(&cfg->root_parent, value, &p);
+        if (streq(k->name, "root_mode")) {
+                r = cfg_check_value(CAIRN_OPT_MODE, NULL, value, &p);
+                if (r < 0)
+                        return r;
+                (void) cfg_parse_mode(value, &cfg->root_mode);
+                return 0;
+        }
+        if (streq(k->name, "stack")) {
+                *stack = TAKE_PTR(value);
+                *stack_line = k->line;
+                return 0;
+        }
+        return cfg_error(&p, "unknown key (accepted: plugin_dir, state_dir, root_parent, root_mode, stack)");
+}
+
+static int cairn_section(const struct load *l, const struct ini_file *f, const char *file,
+                         bool main_file, char **stack, unsigned *stack_line)
+{
+        const struct ini_section *sec = ini_scan_section(f->scan, "cairn");
+
+        for (size_t i = 0; sec && i < sec->n_keys; i++) {
+                int r = cairn_key(l, f, file, &sec->keys[i], main_file, stack, stack_line);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+/* ---- files ----------------------------------------------------------------- */
+
+static void ini_file_freep(struct ini_file **f)
+{
+        ini_file_free(*f);
+}
+
+/* Load `path` and remember its name in cfg->files; *ret_file points there. */
+static int cfg_read_file(struct cfg *cfg, const char *path, struct ini_file **ret,
+                         const char **ret_file)
+{
+        size_t n;
+        int r;
+
+        r = strv_push(&cfg->files, path);
+        if (r < 0)
+                return log_errno(r, "%s", path);
+        n = strv_length(cfg->files);
+        r = ini_file_load(path, ret);
+        if (r < 0)
+                return r;
+        *ret_file = cfg->files[n - 1];
+        return 0;
+}
+
+static int load_main(const struct load *l, const char *path)
+{
+        _cleanup_(ini_file_freep) struct ini_file *f = NULL;
+        _cleanup_strv_free_ char **names = NULL;
+        _cleanup_free_ char *stack = NULL;
+        struct cfg *cfg = l->cfg;
+        unsigned stack_line = 0;
+        const char *file;
+        int r;
+
+        r = cfg_read_file(cfg, path, &f, &file);
+        if (r < 0)
+                return r;
+        r = cairn_section(l, f, file, true, &stack, &stack_line);
+        if (r < 0 || l->settings_only)
+                return r;
+
+        r = cfg_split_words(stack ? stack : "", &names);
+        if (r < 0)
+                return log_errno(r, "%s", file);
+        for (size_t i = 0; names[i]; i++) {
+                struct cfg_place p = { file, stack_line, "cairn", "stack" };
+                const struct ini_section *sec;
+                struct cfg_entry *e;
+
+                if (!name_is_valid(names[i]))
+                        return cfg_error(&p, "invalid entry name \"%s\" (use a-z, 0-9, \"_\" and \"-\")",
+                                         names[i]);
+                if (streq(names[i], "cairn"))
+                        return cfg_error(&p, "\"cairn\" is the settings section, not an entry");
+                if (cfg_find_entry(cfg, names[i]))
+                        return cfg_error(&p, "\"%s\" appears twice", names[i]);
+                sec = ini_scan_section(f->scan, names[i]);
+                if (!sec)
+                        return cfg_error(&p, "\"%s\" has no [%s] section in this file", names[i],
+                                         names[i]);
+                r = cfg_add_entry(cfg, names[i], (struct cfg_location) { file, sec->line }, &e);
+                if (r < 0)
+                        return log_errno(r, "%s", file);
+                r = entry_add_section(e, f, sec, file);
+                if (r < 0)
+                        return r;
+        }
+
+        for (size_t i = 0; i < f->scan->n_sections; i++) {
+                const struct ini_section *sec = &f->scan->sections[i];
+
+                if (!streq(sec->name, "cairn") && !cfg_find_entry(cfg, sec->name))
+                        cfg_log(CAIRN_LOG_NOTICE, &(struct cfg_place) { file, sec->line, sec->name, NULL },
+                                "not in stack; ignored");
+        }
+        return 0;
+}
+
+static int load_dropin(const struct load *l, const char *path)
+{
+        _cleanup_(ini_file_freep) struct ini_file *f = NULL;
+        struct cfg *cfg = l->cfg;
+        const char *file;
+        int r;
+
+        r = cfg_read_file(cfg, path, &f, &file);
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < f->scan->n_sections; i++) {
+                const struct ini_section *sec = &f->scan->sections[i];
+                struct cfg_entry *e;
+
+                if (streq(sec->name, "cairn")) {
+                        r = cairn_section(l, f, file, false, NULL, NULL);
+                        if (r < 0)
+                                return r;
+                        continue;
+                }
+                if (l->settings_only)
+                        continue;
+                e = cfg_find_entry(cfg, sec->name);
+                if (!e) {
+                        r = cfg_add_entry(cfg, sec->name, (struct cfg_location) { file, sec->line }, &e);
+                        if (r < 0)
+                                return log_errno(r, "%s", file);
+                }
+                r = entry_add_section(e, f, sec, file);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+static void closedirp(DIR **d)
+{
+        if (*d)
+                closedir(*d);
+}
+
+static int cmp_names(const void *a, const void *b)
+{
+        return strcmp(*(char *const *) a, *(char *const *) b);
+}
+
+/* Every NAME.conf in `dir` that is (or links to) a regular file and is not
+ * hidden, in strcmp() order.  A missing `dir` has none. */
+static int list_dropins(const char *dir, char ***ret)
+{
+        _cleanup_(closedirp) DIR *d = NULL;
+        _cleanup_strv_free_ char **names = NULL;
+        struct dirent *de;
+        int r;
+
+        d = opendir(dir);
+        if (!d) {
+                if (errno == ENOENT) {
+                        *ret = NULL;
+                        return 0;
+                }
+                return log_errno(negative_errno(), "%s", dir);
+        }
+        for (errno = 0; (de = readdir(d)); errno = 0) {
+                size_t len = strlen(de->d_name);
+                struct stat st;
+
+                if (de->d_name[0] == '.' || len <= 5 || !streq(de->d_name + len - 5, ".conf"))
+                        continue;
+                /* Follow symlinks: open_trusted() checks what they point to. */
+                if (fstatat(dirfd(d), de->d_name, &st, 0) < 0)
+                        return log_errno(negative_errno(), "%s/%s", dir, de->d_name);
+                if (!S_ISREG(st.st_mode)) {
+                        log_debug("%s/%s: not a regular file; ignored", dir, de->d_name);
+                        continue;
+                }
+                r = strv_push(&names, de->d_name);
+                if (r < 0)
+                        return log_errno(r, "%s", dir);
+        }
+        if (errno != 0)
+                return log_errno(negative_errno(), "%s: readdir", dir);
+
+        if (names)
+                qsort(names, strv_length(names), sizeof(char *), cmp_names);
+        *ret = TAKE_PTR(names);
+        return 0;
+}
+
+/* ---- entries, once every file is merged ----------------------------------- */
+
+/* Take an engine key out of the options: *ret_value (NULL if absent) and
+ * its place. */
+static void entry_take(struct cfg_entry *e, const char *key, char **ret_value,
+                       struct cfg_location *ret_where)
+{
+        *ret_value = NULL;
+        *ret_where = e->where;
+        for (size_t i = 0; i < e->n_options; i++)
+                if (streq(e->options[i].key, key)) {
+                        *ret_value = e->options[i].value;
+                        *ret_where = e->options[i].where;
+                        free(e->options[i].key);
+                        memmove(&e->options[i], &e->options[i + 1],
+                                (e->n_options - i - 1) * sizeof(e->options[0]));
+                        e->n_options--;
+                        return;
+                }
+}
+
+static int expand_in_place(char **value, const struct cfg_vars *vars, const struct cfg_place *p)
+{
+        char *x;
+        int r = vars_expand(vars, *value, p, &x);
+
+        if (r < 0)
+                return r;
+        free(*value);
+        *value = x;
+        return 0;
+}
+
+/* `when`, then (only for an enabled entry: a skipped one must not demand
+ * its variables) ${} expansion, then the plugin name and control.  A value
+ * of a skipped entry that still holds "${" is not checked. */
+static int entry_finish(struct cfg_entry *e, const struct cfg_vars *vars)
+{
+        _cleanup_free_ char *control = NULL;
+        struct cfg_location control_where, when_where;
+        struct cfg_place p;
+        int r;
+
+        entry_take(e, "plugin", &e->plugin_name, &e->plugin_where);
+        entry_take(e, "control", &control, &control_where);
+        entry_take(e, "when", &e->when, &when_where);
+        if (!e->plugin_name) {
+                e->plugin_name = strdup(e->name);
+                if (!e->plugin_name)
+                        return log_errno(-ENOMEM, "%s", e->name);
+        }
+
+        e->enabled = true;
+        if (e->when) {
+                p = (struct cfg_place) { when_where.file, when_where.line, e->name, "when" };
+                r = when_evaluate(vars, e->when, &p, &e->enabled);
+                if (r < 0)
+                        return r;
+        }
+
+        if (e->enabled) {
+                for (size_t i = 0; i < e->n_options; i++) {
+                        struct cfg_option *o = &e->options[i];
+
+                        p = (struct cfg_place) { o->where.file, o->where.line, e->name, o->key };
+                        r = expand_in_place(&o->value, vars, &p);
+                        if (r < 0)
+                                return r;
+                }
+                p = (struct cfg_place) { e->plugin_where.file, e->plugin_where.line, e->name, "plugin" };
+                r = expand_in_place(&e->plugin_name, vars, &p);
+                if (r < 0)
+                        return r;
+                if (control) {
+                        p = (struct cfg_place) { control_where.file, control_where.line, e->name, "control" };
+                        r = expand_in_place(&control, vars, &p);
+                        if (r < 0)
+                                return r;
+                }
+        }
+
+        p = (struct cfg_place) { e->plugin_where.file, e->plugin_where.line, e->name, "plugin" };
+        if ((e->enabled || !strstr(e->plugin_name, "${")) && !name_is_valid(e->plugin_name))
+                return cfg_error(&p, "invalid plugin name \"%s\" (use a-z, 0-9, \"_\" and \"-\")",
+                                 e->plugin_name);
+
+        e->control = CFG_REQUIRED;
+        if (control && (e->enabled || !strstr(control, "${"))) {
+                p = (struct cfg_place) { control_where.file, control_where.line, e->name, "control" };
+                r = cfg_check_value(CAIRN_OPT_CHOICE, (const char *const[]) { "required", "optional", NULL },
+                                    control, &p);
+                if (r < 0)
+                        return r;
+                e->control = streq(control, "optional") ? CFG_OPTIONAL : CFG_REQUIRED;
+        }
+        return 0;
+}
+
+static int load(const char *path, const char *confdir, const struct cfg_vars *vars,
+                bool settings_only, struct cfg **ret)
+{
+        _cleanup_(cfg_freep) struct cfg *cfg = NULL;
+        _cleanup_strv_free_ char **dropins = NULL;
+        static const struct cfg_vars none = {};
+        struct load l;
+        int r;
+
+        cfg = calloc(1, sizeof(*cfg));
+        if (!cfg)
+                return log_errno(-ENOMEM, "%s", path);
+        cfg->plugin_dir = strdup(CAIRN_PLUGIN_DIR);
+        cfg->state_dir = strdup(CAIRN_STATE_DIR);
+        cfg->root_parent = strdup(CAIRN_DEFAULT_ROOT_PARENT);
+        cfg->root_mode = CAIRN_DEFAULT_ROOT_MODE;
+        if (!cfg->plugin_dir || !cfg->state_dir || !cfg->root_parent)
+                return log_errno(-ENOMEM, "%s", path);
+
+        l = (struct load) { .cfg = cfg, .vars = vars ? vars : &none, .settings_only = settings_only };
+        r = load_main(&l, path);
+        if (r < 0)
+                return r;
+
+        if (confdir) {
+                r = list_dropins(confdir, &dropins);
+                if (r < 0)
+                        return r;
+        }
+        for (size_t i = 0; dropins && dropins[i]; i++) {
+                _cleanup_free_ char *p = NULL;
+                size_t len = strlen(confdir);
+
+                p = xasprintf("%.*s/%s", (int) (len > 1 && confdir[len - 1] == '/' ? len - 1 : len),
+                              confdir, dropins[i]);
+                if (!p)
+                        return log_errno(-ENOMEM, "%s", confdir);
+                r = load_dropin(&l, p);
+                if (r < 0)
+                        return r;
+        }
+
+        for (size_t i = 0; i < cfg->n_entries; i++) {
+                r = entry_finish(&cfg->entries[i], l.vars);
+                if (r < 0)
+                        return r;
+        }
+
+        *ret = TAKE_PTR(cfg);
+        return 0;
+}
+
+int cfg_load(const char *path, const char *confdir, const struct cfg_vars *vars,
+             struct cfg **ret)
+{
+        return load(path, confdir, vars, false, ret);
+}
+
+int cfg_load_settings(const char *path, const char *confdir, struct cfg **ret)
+{
+        return load(path, confdir, NULL, true, ret);
+}
+
+const char *cfg_entry_value(const struct cfg_entry *e, const char *key)
+{
+        for (size_t i = 0; i < e->n_options; i++)
+                if (streq(e->options[i].key, key))
+                        return e->options[i].value;
+        if (e->plugin && e->plugin->options)
+                for (const struct cairn_option *o = e->plugin->options; o->name; o++)
+                        if (streq(o->name, key))
+                                return o->default_value;
+        return NULL;
+}

@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The session being built or taken down, and the context a plugin sees. */
+#ifndef CAIRN_CTX_H
+#define CAIRN_CTX_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "cairn/plugin.h"
+#include "journal.h"
+
+struct libmnt_table;
+
+struct session {
+        char *id;
+        char *root;  /* absolute, canonical */
+        int root_fd; /* O_PATH|O_DIRECTORY, or -1 */
+        bool owned_root;
+        struct journal *j;
+        struct libmnt_table *mounts; /* loaded on first need by undo */
+};
+
+struct cairn_ctx {
+        struct session *s;
+        const char *entry;
+        const struct cairn_plugin *plugin;
+        /* The configured values (keys[i] = values[i]); defaults come from
+         * plugin->options. */
+        const char *const *keys;
+        const char *const *values;
+        size_t n_values;
+};
+
+#endif

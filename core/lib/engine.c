@@ -1,0 +1,370 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <dirent.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+
+#include "engine.h"
+#include "loader.h"
+#include "log.h"
+#include "trust.h"
+#include "util.h"
+
+#define ID_PREFIX "cairn-"
+#define ID_RANDOM 6
+
+static void session_close(struct session *s)
+{
+        if (s->root_fd >= 0)
+                close(s->root_fd);
+        journal_free(s->j);
+        free(s->id);
+        free(s->root);
+        *s = (struct session) { .root_fd = -1 };
+}
+
+static bool id_is_valid(const char *id)
+{
+        static const char alnum[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+
+        if (strncmp(id, ID_PREFIX, strlen(ID_PREFIX)) != 0)
+                return false;
+        id += strlen(ID_PREFIX);
+        return strlen(id) == ID_RANDOM && strspn(id, alnum) == ID_RANDOM;
+}
+
+static int random_id(char ret[static sizeof(ID_PREFIX) + ID_RANDOM])
+{
+        static const char alnum[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+        unsigned char rnd[ID_RANDOM];
+
+        if (getrandom(rnd, sizeof rnd, 0) != (ssize_t) sizeof rnd)
+                return negative_errno();
+        memcpy(ret, ID_PREFIX, strlen(ID_PREFIX));
+        for (size_t i = 0; i < ID_RANDOM; i++)
+                ret[strlen(ID_PREFIX) + i] = alnum[rnd[i] % (sizeof alnum - 1)];
+        ret[strlen(ID_PREFIX) + ID_RANDOM] = '\0';
+        return 0;
+}
+
+static int ensure_state_dir(const char *dir)
+{
+        struct stat st;
+
+        if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+                return log_errno(negative_errno(), "state directory %s", dir);
+        if (stat(dir, &st) < 0)
+                return log_errno(negative_errno(), "state directory %s", dir);
+        if (!S_ISDIR(st.st_mode) || st.st_uid != geteuid() || (st.st_mode & 022)) {
+                log_error("state directory %s: not a directory of ours, or writable by others", dir);
+                return -EPERM;
+        }
+        return 0;
+}
+
+/* Make the session: journal first, then the root it announces, mode 0700
+ * until setup is done. */
+static int session_begin(const struct cfg *cfg, struct session *s)
+{
+        _cleanup_free_ char *parent = NULL;
+        _cleanup_close_ int pfd = -1;
+        char id[sizeof(ID_PREFIX) + ID_RANDOM];
+        uint64_t seq;
+        int r;
+
+        r = ensure_state_dir(cfg->state_dir);
+        if (r < 0)
+                return r;
+        parent = realpath(cfg->root_parent, NULL);
+        if (!parent)
+                return log_errno(negative_errno(), "root_parent %s", cfg->root_parent);
+        pfd = open(parent, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (pfd < 0)
+                return log_errno(negative_errno(), "root_parent %s", parent);
+
+        for (unsigned tries = 0;; tries++) {
+                r = random_id(id);
+                if (r < 0)
+                        return log_errno(r, "random session id");
+                r = journal_create(cfg->state_dir, id, &s->j);
+                if (r == -EEXIST && tries < 100)
+                        continue;
+                if (r < 0)
+                        return log_errno(r, "create journal %s/%s.journal", cfg->state_dir, id);
+                s->root = xasprintf("%s/%s", streq(parent, "/") ? "" : parent, id);
+                s->id = strdup(id);
+                if (!s->root || !s->id)
+                        return -ENOMEM;
+                r = journal_append(s->j, J_ROOT, s->root, "owned", 0, 0, &seq);
+                if (r < 0)
+                        return r;
+                if (mkdirat(pfd, id, 0700) == 0)
+                        break;
+                r = negative_errno();
+                (void) journal_append(s->j, J_UNDONE, NULL, NULL, seq, 0, NULL);
+                (void) journal_remove(TAKE_PTR(s->j));
+                free(TAKE_PTR(s->root));
+                free(TAKE_PTR(s->id));
+                if (r != -EEXIST || tries >= 100)
+                        return log_errno(r, "create root %s/%s", parent, id);
+        }
+        s->owned_root = true;
+        s->root_fd = openat(pfd, id, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (s->root_fd < 0)
+                return log_errno(negative_errno(), "open root %s", s->root);
+        return 0;
+}
+
+static int journal_entry(struct session *s, const struct cfg_entry *e)
+{
+        int r = journal_append(s->j, J_ENTRY, e->name, e->plugin_path, 0,
+                               e->plugin->teardown ? 1 : 0, NULL);
+
+        for (size_t i = 0; r >= 0 && i < e->n_options; i++)
+                r = journal_append(s->j, J_OPT, e->options[i].key, e->options[i].value, 0, 0, NULL);
+        return r;
+}
+
+static int run_entry(struct session *s, const struct cfg_entry *e)
+{
+        const char **keys = calloc(e->n_options + 1, sizeof(char *));
+        const char **values = calloc(e->n_options + 1, sizeof(char *));
+        int r;
+
+        if (!keys || !values) {
+                free(keys);
+                free(values);
+                return -ENOMEM;
+        }
+        for (size_t i = 0; i < e->n_options; i++) {
+                keys[i] = e->options[i].key;
+                values[i] = e->options[i].value;
+        }
+        {
+                struct cairn_ctx ctx = { .s = s, .entry = e->name, .plugin = e->plugin,
+                                         .keys = keys, .values = values, .n_values = e->n_options };
+                r = e->plugin->setup(&ctx);
+        }
+        free(keys);
+        free(values);
+        if (r > 0) {
+                /* Like PAM, do not trust an out-of-range return value. */
+                log_error("[%s] setup returned %d, not 0 or -errno; taken as a failure", e->name, r);
+                r = -EPROTO;
+        }
+        return r;
+}
+
+int engine_setup(const struct cfg *cfg, struct loader *loader, const struct setup_opts *o,
+                 struct setup_result *ret)
+{
+        struct session s = { .root_fd = -1 };
+        enum entry_status *status = NULL;
+        int r, u;
+
+        if (o && o->root_dir) {
+                log_error("--root is not supported yet");
+                return -EOPNOTSUPP;
+        }
+        status = calloc(cfg->n_entries + 1, sizeof *status);
+        if (!status)
+                return -ENOMEM;
+        r = session_begin(cfg, &s);
+        if (r < 0)
+                goto rollback;
+
+        for (size_t i = 0; i < cfg->n_entries; i++) {
+                const struct cfg_entry *e = &cfg->entries[i];
+                size_t first = s.j->n_recs;
+
+                if (!e->enabled) {
+                        log_notice("[%s] skipped: when %s does not hold", e->name, e->when);
+                        status[i] = ENTRY_SKIPPED;
+                        r = journal_append(s.j, J_SKIP, e->name, NULL, 0, 0, NULL);
+                        if (r < 0)
+                                goto rollback;
+                        continue;
+                }
+                log_debug("[%s] setup (plugin %s)", e->name, e->plugin_name);
+                r = journal_entry(&s, e);
+                if (r < 0)
+                        goto rollback;
+                r = run_entry(&s, e);
+                if (r < 0 && e->control == CFG_OPTIONAL) {
+                        log_warning("[%s] optional entry failed (%s); undoing it and going on",
+                                    e->name, strerror(-r));
+                        u = undo_records(&s, first, loader);
+                        if (u < 0) {
+                                r = u;
+                                goto rollback;
+                        }
+                        status[i] = ENTRY_FAILED;
+                        r = journal_append(s.j, J_END, e->name, "failed", 0, 0, NULL);
+                        if (r < 0)
+                                goto rollback;
+                        continue;
+                }
+                if (r < 0) {
+                        log_error("[%s] required entry failed (%s); rolling back", e->name, strerror(-r));
+                        goto rollback;
+                }
+                status[i] = ENTRY_DONE;
+                r = journal_append(s.j, J_END, e->name, "done", 0, 0, NULL);
+                if (r < 0)
+                        goto rollback;
+        }
+
+        {
+                char buf[32];
+                /* Only now may others use the root. */
+                if (chmod(fd_path(s.root_fd, buf), cfg->root_mode) < 0) {
+                        r = log_errno(negative_errno(), "chmod %s", s.root);
+                        goto rollback;
+                }
+        }
+        r = journal_append(s.j, J_READY, NULL, NULL, 0, 0, NULL);
+        if (r < 0)
+                goto rollback;
+        ret->id = TAKE_PTR(s.id);
+        ret->root = TAKE_PTR(s.root);
+        ret->status = status;
+        ret->n_status = cfg->n_entries;
+        session_close(&s);
+        return 0;
+
+rollback:
+        free(status);
+        if (!s.j) {
+                session_close(&s);
+                return r; /* nothing was done */
+        }
+        (void) journal_append(s.j, J_FAILED, NULL, NULL, 0, 0, NULL);
+        u = undo_records(&s, 0, loader);
+        if (u < 0) {
+                log_error("setup failed, and its rollback left something behind; the journal %s "
+                          "is kept: run `cairn teardown %s` once it is free",
+                          s.j->path, s.id);
+                session_close(&s);
+                return -EBUSY;
+        }
+        (void) journal_remove(TAKE_PTR(s.j));
+        session_close(&s);
+        return -ECANCELED;
+}
+
+void setup_result_clear(struct setup_result *r)
+{
+        free(r->id);
+        free(r->root);
+        free(r->status);
+        *r = (struct setup_result) {};
+}
+
+/* The journal of `root_or_id`: an id, or a root path whose journal says so. */
+static int find_journal(const char *state_dir, const char *root_or_id, char **ret_path)
+{
+        const char *base = strrchr(root_or_id, '/');
+        _cleanup_free_ char *path = NULL;
+        DIR *d;
+        struct dirent *de;
+
+        base = base ? base + 1 : root_or_id;
+        if (!strchr(root_or_id, '/')) {
+                if (!id_is_valid(root_or_id)) {
+                        log_error("\"%s\" is not a session id (cairn-XXXXXX) or a root path", root_or_id);
+                        return -EINVAL;
+                }
+                path = xasprintf("%s/%s.journal", state_dir, root_or_id);
+                if (!path)
+                        return -ENOMEM;
+                *ret_path = TAKE_PTR(path);
+                return 0;
+        }
+        if (root_or_id[0] != '/') {
+                log_error("\"%s\": a root must be given as an absolute path", root_or_id);
+                return -EINVAL;
+        }
+        if (id_is_valid(base)) {
+                path = xasprintf("%s/%s.journal", state_dir, base);
+                if (!path)
+                        return -ENOMEM;
+                *ret_path = TAKE_PTR(path);
+                return 0;
+        }
+        /* A root given with --root: ask each journal whose it is. */
+        d = opendir(state_dir);
+        if (!d)
+                return errno == ENOENT ? -ENOENT : log_errno(negative_errno(), "%s", state_dir);
+        while ((de = readdir(d))) {
+                struct journal *j;
+                size_t n = strlen(de->d_name);
+
+                if (n < 9 || !streq(de->d_name + n - 8, ".journal"))
+                        continue;
+                free(path);
+                path = xasprintf("%s/%s", state_dir, de->d_name);
+                if (!path || journal_open(path, &j) < 0)
+                        continue;
+                for (size_t i = 0; i < j->n_recs; i++)
+                        if (j->recs[i].type == J_ROOT && streq(j->recs[i].a, root_or_id)) {
+                                journal_free(j);
+                                closedir(d);
+                                *ret_path = TAKE_PTR(path);
+                                return 0;
+                        }
+                journal_free(j);
+        }
+        closedir(d);
+        return -ENOENT;
+}
+
+int engine_teardown(const char *state_dir, const char *root_or_id, struct loader *loader)
+{
+        _cleanup_free_ char *path = NULL;
+        struct session s = { .root_fd = -1 };
+        int r;
+
+        r = find_journal(state_dir, root_or_id, &path);
+        if (r == -ENOENT)
+                goto nothing;
+        if (r < 0)
+                return r;
+        r = journal_open(path, &s.j);
+        if (r == -ENOENT)
+                goto nothing;
+        if (r < 0)
+                return log_errno(r, "open journal %s", path);
+
+        for (size_t i = 0; i < s.j->n_recs; i++)
+                if (s.j->recs[i].type == J_ROOT && !s.root) {
+                        s.root = strdup(s.j->recs[i].a);
+                        s.owned_root = streq(s.j->recs[i].b, "owned");
+                }
+        s.id = s.j->id ? strdup(s.j->id) : NULL;
+        if (s.root) {
+                /* The root itself, never a symlink in its place. */
+                s.root_fd = open(s.root, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                if (s.root_fd < 0 && errno != ENOENT) {
+                        r = log_errno(negative_errno(), "open root %s", s.root);
+                        session_close(&s);
+                        return r == -ELOOP || r == -ENOTDIR ? -EBUSY : r;
+                }
+        }
+        r = journal_append(s.j, J_TEARDOWN, NULL, NULL, 0, 0, NULL);
+        if (r >= 0)
+                r = undo_records(&s, 0, loader);
+        if (r < 0) {
+                log_error("teardown of %s left something behind; journal %s kept",
+                          s.root ? s.root : root_or_id, s.j->path);
+                session_close(&s);
+                return -EBUSY;
+        }
+        r = journal_remove(TAKE_PTR(s.j));
+        session_close(&s);
+        return r < 0 ? -EBUSY : 0;
+nothing:
+        log_info("%s: no such session (already torn down?)", root_or_id);
+        return 0;
+}

@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Reading one INI file safely with iniparser 4.1.
+ *
+ * iniparser is the parser of record (values come from it), but it is
+ * silent where a config for a root process must not be: it lowercases
+ * names, keeps the last of two duplicate keys, merges two headers of the
+ * same section, stops reading a line at a NUL byte, joins lines that end
+ * in "\", and gives up on a long line with a message on stderr.  So before
+ * iniparser sees a file, a line scanner reads the same bytes, records
+ * where every section and key is (for messages), and refuses each of
+ * those traps with FILE:LINE.  Afterwards, every key and value iniparser
+ * reports is checked against what the scanner saw; any difference is
+ * refused rather than guessed at.
+ *
+ * The accepted syntax (a subset of iniparser's):
+ *   - blank lines; comments: a line whose first non-blank is ';' or '#';
+ *   - "[name]" alone on its line, name [a-z0-9_-]+ (blanks inside the
+ *     brackets are ignored, as iniparser does);
+ *   - "key = value", key [a-z0-9_-]+, inside a section.  An unquoted
+ *     value ends at a ';' or '#' that follows a blank (an inline comment);
+ *     one that follows anything else is refused, because iniparser would
+ *     cut the value there silently ("/opt/c#/bin" -> "/opt/c").  A value
+ *     in "..." or '...' is taken literally, without escapes; only blanks
+ *     or a comment may follow the closing quote;
+ *   - lines shorter than 1024 bytes (with the newline), no control
+ *     characters but tabs (and a CR before the newline), no line ending
+ *     in "\" (continuation lines are not supported).
+ */
+#ifndef CAIRN_INI_SCAN_H
+#define CAIRN_INI_SCAN_H
+
+#include <stddef.h>
+
+/* iniparser 4.1's line buffer: a line needs to fit in 1023 bytes with its
+ * newline. */
+#define INI_LINE_MAX 1024
+/* Config files are small; refuse anything larger than this. */
+#define INI_FILE_MAX (1024 * 1024)
+
+struct ini_key {
+        char *name;
+        char *value; /* as the scanner reads it; cross-checked */
+        unsigned line;
+};
+
+struct ini_section {
+        char *name;
+        unsigned line; /* of its header */
+        struct ini_key *keys; /* in file order */
+        size_t n_keys;
+};
+
+struct ini_scan {
+        struct ini_section *sections; /* in file order */
+        size_t n_sections;
+};
+
+/* Scan `len` bytes of `buf`; `label` names the file in messages.  -EINVAL
+ * (logged) for any refused line. */
+int ini_scan_buffer(const char *buf, size_t len, const char *label, struct ini_scan **ret);
+void ini_scan_free(struct ini_scan *s);
+
+const struct ini_section *ini_scan_section(const struct ini_scan *s, const char *name);
+const struct ini_key *ini_section_key(const struct ini_section *sec, const char *name);
+
+/* A file read through an open_trusted() descriptor by both the scanner and
+ * iniparser, and cross-checked.  Values are iniparser's (identical to the
+ * scanner's, or the file is refused). */
+struct ini_file {
+        struct ini_scan *scan;
+        void *dict; /* iniparser's dictionary */
+};
+
+/* Open `path` with open_trusted() and read it.  Errors from opening are
+ * open_trusted()'s (-ENOENT, -EPERM, ...); a refused file is -EINVAL. */
+int ini_file_load(const char *path, struct ini_file **ret);
+void ini_file_free(struct ini_file *f);
+/* iniparser's value of [section] key, NULL if there is none. */
+const char *ini_file_value(const struct ini_file *f, const char *section, const char *key);
+
+#endif

@@ -1,0 +1,391 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+
+#include "journal.h"
+#include "log.h"
+#include "util.h"
+
+#define JOURNAL_VERSION "1"
+
+static const char *const type_names[_J_MAX] = {
+        [J_SESSION] = "session", [J_ROOT] = "root",       [J_OWNER] = "owner",
+        [J_ENTRY] = "entry",     [J_OPT] = "opt",         [J_SKIP] = "skip",
+        [J_END] = "end",         [J_MKDIR] = "mkdir",     [J_CREATE] = "create",
+        [J_MOUNT] = "mount",     [J_MOUNTED] = "mounted", [J_UNDONE] = "undone",
+        [J_MODE] = "mode",       [J_READY] = "ready",     [J_FAILED] = "failed",
+        [J_TEARDOWN] = "teardown",
+};
+
+/* Which arguments each type carries: s = string, n = number. */
+static const char *const type_args[_J_MAX] = {
+        [J_SESSION] = "ss", [J_ROOT] = "ss",  [J_OWNER] = "ss",   [J_ENTRY] = "ssn",
+        [J_OPT] = "ss",     [J_SKIP] = "s",   [J_END] = "ss",     [J_MKDIR] = "s",
+        [J_CREATE] = "s",   [J_MOUNT] = "ss", [J_MOUNTED] = "rn", [J_UNDONE] = "r",
+        [J_MODE] = "n",     [J_READY] = "",   [J_FAILED] = "",    [J_TEARDOWN] = "",
+};
+
+const char *jtype_name(enum jtype t)
+{
+        return (unsigned) t < _J_MAX ? type_names[t] : "?";
+}
+
+/* Percent-encode everything that is not a printable, non-blank ASCII
+ * character; "%-" stands for the empty string. */
+static void encode(FILE *f, const char *s)
+{
+        if (!s || !*s) {
+                fputs("%-", f);
+                return;
+        }
+        for (const unsigned char *p = (const unsigned char *) s; *p; p++) {
+                if (*p <= ' ' || *p >= 0x7f || *p == '%')
+                        fprintf(f, "%%%02X", *p);
+                else
+                        fputc(*p, f);
+        }
+}
+
+static int hexval(char c)
+{
+        if (c >= '0' && c <= '9')
+                return c - '0';
+        if (c >= 'A' && c <= 'F')
+                return c - 'A' + 10;
+        if (c >= 'a' && c <= 'f')
+                return c - 'a' + 10;
+        return -1;
+}
+
+static char *decode(const char *s)
+{
+        char *out, *o;
+
+        if (streq(s, "%-"))
+                return strdup("");
+        out = o = malloc(strlen(s) + 1);
+        if (!out)
+                return NULL;
+        for (; *s; s++) {
+                if (*s == '%') {
+                        int hi = hexval(s[1]), lo = hi < 0 ? -1 : hexval(s[2]);
+                        if (lo < 0 || (hi == 0 && lo == 0)) {
+                                free(out);
+                                return NULL;
+                        }
+                        *o++ = (char) (hi * 16 + lo);
+                        s += 2;
+                } else
+                        *o++ = *s;
+        }
+        *o = '\0';
+        return out;
+}
+
+static int push(struct journal *j, const struct jrec *r)
+{
+        if (j->n_recs == j->cap_recs) {
+                size_t cap = j->cap_recs ? j->cap_recs * 2 : 32;
+                struct jrec *n = realloc(j->recs, cap * sizeof *n);
+                if (!n)
+                        return -ENOMEM;
+                j->recs = n;
+                j->cap_recs = cap;
+        }
+        j->recs[j->n_recs++] = *r;
+        if (r->seq >= j->next_seq)
+                j->next_seq = r->seq + 1;
+        return 0;
+}
+
+int journal_append(struct journal *j, enum jtype type, const char *a, const char *b,
+                   uint64_t ref, uint64_t n, uint64_t *ret_seq)
+{
+        struct jrec rec = { .seq = j->next_seq, .type = type, .ref = ref, .n = n };
+        const char *args = type_args[type];
+        char *line = NULL;
+        size_t len = 0;
+        FILE *f;
+        int r;
+
+        f = open_memstream(&line, &len);
+        if (!f)
+                return -ENOMEM;
+        fprintf(f, "%" PRIu64 " %s", rec.seq, type_names[type]);
+        for (const char *t = args; *t; t++) {
+                fputc(' ', f);
+                if (*t == 's')
+                        encode(f, t == args ? a : b);
+                else if (*t == 'r')
+                        fprintf(f, "%" PRIu64, ref);
+                else
+                        fprintf(f, "%" PRIu64, n);
+        }
+        fputc('\n', f);
+        if (fclose(f) != 0) {
+                free(line);
+                return -ENOMEM;
+        }
+        /* One write of the whole line, then sync: the record is on disk
+         * before the action it announces is done. */
+        r = write_all(j->fd, line, len);
+        free(line);
+        if (r < 0)
+                return log_errno(r, "%s: write", j->path);
+        if (fdatasync(j->fd) < 0)
+                return log_errno(negative_errno(), "%s: sync", j->path);
+
+        if (a && !(rec.a = strdup(a)))
+                return -ENOMEM;
+        if (b && !(rec.b = strdup(b))) {
+                free(rec.a);
+                return -ENOMEM;
+        }
+        r = push(j, &rec);
+        if (r < 0) {
+                free(rec.a);
+                free(rec.b);
+                return r;
+        }
+        if (ret_seq)
+                *ret_seq = rec.seq;
+        return 0;
+}
+
+static int parse_line(char *line, struct jrec *ret)
+{
+        struct jrec rec = {};
+        char *save = NULL, *tok, *end;
+        const char *args;
+        int t;
+
+        tok = strtok_r(line, " ", &save);
+        if (!tok)
+                return -EBADMSG;
+        errno = 0;
+        rec.seq = strtoull(tok, &end, 10);
+        if (errno || *end)
+                return -EBADMSG;
+        tok = strtok_r(NULL, " ", &save);
+        if (!tok)
+                return -EBADMSG;
+        for (t = 0; t < _J_MAX; t++)
+                if (streq(tok, type_names[t]))
+                        break;
+        if (t == _J_MAX)
+                return -EBADMSG;
+        rec.type = (enum jtype) t;
+        args = type_args[t];
+        for (const char *a = args; *a; a++) {
+                tok = strtok_r(NULL, " ", &save);
+                if (!tok)
+                        goto bad;
+                if (*a == 's') {
+                        char *v = decode(tok);
+                        if (!v)
+                                goto bad;
+                        if (a == args)
+                                rec.a = v;
+                        else
+                                rec.b = v;
+                } else {
+                        uint64_t v;
+                        errno = 0;
+                        v = strtoull(tok, &end, 10);
+                        if (errno || *end)
+                                goto bad;
+                        if (*a == 'r')
+                                rec.ref = v;
+                        else
+                                rec.n = v;
+                }
+        }
+        if (strtok_r(NULL, " ", &save))
+                goto bad;
+        *ret = rec;
+        return 0;
+bad:
+        free(rec.a);
+        free(rec.b);
+        return -EBADMSG;
+}
+
+static int read_records(struct journal *j)
+{
+        _cleanup_free_ char *line = NULL;
+        size_t cap = 0;
+        ssize_t n;
+        unsigned lineno = 0;
+        FILE *f;
+        int fd, r = 0;
+
+        fd = dup(j->fd);
+        if (fd < 0)
+                return negative_errno();
+        f = fdopen(fd, "r");
+        if (!f) {
+                close(fd);
+                return -ENOMEM;
+        }
+        rewind(f);
+        while ((n = getline(&line, &cap, f)) > 0) {
+                struct jrec rec;
+
+                lineno++;
+                if (line[n - 1] != '\n') {
+                        /* A crash mid-write: the action it announced was
+                         * never started. */
+                        log_debug("%s:%u: torn last record ignored", j->path, lineno);
+                        break;
+                }
+                line[n - 1] = '\0';
+                r = parse_line(line, &rec);
+                if (r < 0) {
+                        log_error("%s:%u: unreadable journal record", j->path, lineno);
+                        break;
+                }
+                r = push(j, &rec);
+                if (r < 0) {
+                        free(rec.a);
+                        free(rec.b);
+                        break;
+                }
+        }
+        fclose(f);
+        if (r == 0 && (j->n_recs == 0 || j->recs[0].type != J_SESSION)) {
+                log_error("%s: not a cairn journal", j->path);
+                r = -EBADMSG;
+        }
+        return r;
+}
+
+static struct journal *journal_new(int fd, const char *path)
+{
+        struct journal *j = calloc(1, sizeof *j);
+
+        if (!j)
+                return NULL;
+        j->fd = fd;
+        j->path = strdup(path);
+        if (!j->path) {
+                free(j);
+                return NULL;
+        }
+        return j;
+}
+
+int journal_create(const char *state_dir, const char *id, struct journal **ret)
+{
+        _cleanup_free_ char *path = xasprintf("%s/%s.journal", state_dir, id);
+        _cleanup_close_ int fd = -1;
+        struct journal *j;
+        int r;
+
+        if (!path)
+                return -ENOMEM;
+        fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
+        if (fd < 0)
+                return negative_errno();
+        if (flock(fd, LOCK_EX) < 0)
+                return negative_errno();
+        j = journal_new(TAKE_FD(fd), path);
+        if (!j)
+                return -ENOMEM;
+        j->id = strdup(id);
+        r = j->id ? journal_append(j, J_SESSION, id, JOURNAL_VERSION, 0, 0, NULL) : -ENOMEM;
+        if (r < 0) {
+                unlink(path);
+                journal_free(j);
+                return r;
+        }
+        *ret = j;
+        return 0;
+}
+
+int journal_open(const char *path, struct journal **ret)
+{
+        _cleanup_close_ int fd = -1;
+        struct journal *j;
+        struct stat st;
+        int r;
+
+        fd = open(path, O_RDWR | O_APPEND | O_CLOEXEC | O_NOFOLLOW);
+        if (fd < 0)
+                return negative_errno();
+        while (flock(fd, LOCK_EX) < 0)
+                if (errno != EINTR)
+                        return negative_errno();
+        if (fstat(fd, &st) < 0)
+                return negative_errno();
+        if (st.st_nlink == 0)
+                return -ENOENT; /* finished by whoever held the lock */
+        if (!S_ISREG(st.st_mode) || st.st_uid != geteuid() || (st.st_mode & 022)) {
+                log_error("%s: not a journal cairn wrote; refusing it", path);
+                return -EPERM;
+        }
+        j = journal_new(TAKE_FD(fd), path);
+        if (!j)
+                return -ENOMEM;
+        r = read_records(j);
+        if (r < 0) {
+                journal_free(j);
+                return r;
+        }
+        j->id = j->recs[0].a ? strdup(j->recs[0].a) : NULL;
+        *ret = j;
+        return 0;
+}
+
+const struct jrec *journal_find(const struct journal *j, uint64_t seq)
+{
+        /* Records are appended in seq order: binary search. */
+        size_t lo = 0, hi = j->n_recs;
+
+        while (lo < hi) {
+                size_t mid = lo + (hi - lo) / 2;
+                if (j->recs[mid].seq == seq)
+                        return &j->recs[mid];
+                if (j->recs[mid].seq < seq)
+                        lo = mid + 1;
+                else
+                        hi = mid;
+        }
+        return NULL;
+}
+
+bool journal_is_undone(const struct journal *j, uint64_t seq)
+{
+        for (size_t i = j->n_recs; i > 0; i--)
+                if (j->recs[i - 1].type == J_UNDONE && j->recs[i - 1].ref == seq)
+                        return true;
+        return false;
+}
+
+int journal_remove(struct journal *j)
+{
+        int r = 0;
+
+        if (unlink(j->path) < 0 && errno != ENOENT)
+                r = log_errno(negative_errno(), "%s: remove", j->path);
+        journal_free(j);
+        return r;
+}
+
+void journal_free(struct journal *j)
+{
+        if (!j)
+                return;
+        for (size_t i = 0; i < j->n_recs; i++) {
+                free(j->recs[i].a);
+                free(j->recs[i].b);
+        }
+        free(j->recs);
+        if (j->fd >= 0)
+                close(j->fd);
+        free(j->path);
+        free(j->id);
+        free(j);
+}

@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The session journal: an append-only undo log in STATE_DIR/ID.journal.
+ *
+ * Every action that changes the system is appended, and synced, before it
+ * is done; completions ("mounted" with the mount ID) and undos ("undone")
+ * are appended after.  One record a line, "SEQ TYPE ARG...", arguments
+ * percent-encoded, so a torn last line (a crash mid-write) is recognised
+ * and ignored.  A teardown in another process needs nothing but this file.
+ *
+ * The file is locked (flock, LOCK_EX) by whoever works on the session;
+ * the one that finishes the job unlinks it while still holding the lock,
+ * so a waiter that then gets the lock sees st_nlink == 0: nothing to do.
+ */
+#ifndef CAIRN_JOURNAL_H
+#define CAIRN_JOURNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum jtype {
+        J_SESSION,  /* a = id, b = format version */
+        J_ROOT,     /* a = absolute root path, b = "owned" | "given" */
+        J_OWNER,    /* a = pid, b = process start time (clock ticks) */
+        J_ENTRY,    /* a = entry name, b = plugin path, n = 1 if it has a teardown */
+        J_OPT,      /* a = key, b = value (of the last J_ENTRY) */
+        J_SKIP,     /* a = entry name: `when` did not hold */
+        J_END,      /* a = entry name, b = "done" | "failed" */
+        J_MKDIR,    /* a = path inside the root */
+        J_CREATE,   /* a = path inside the root (an empty file) */
+        J_MOUNT,    /* a = path inside the root, b = fs type or "bind" */
+        J_MOUNTED,  /* ref = seq of the J_MOUNT, n = mount ID */
+        J_UNDONE,   /* ref = seq of the record undone */
+        J_MODE,     /* n = mode given to the root when setup was done */
+        J_READY,    /* setup finished */
+        J_FAILED,   /* setup failed; rollback follows */
+        J_TEARDOWN, /* teardown started */
+        _J_MAX,
+};
+
+struct jrec {
+        uint64_t seq;
+        enum jtype type;
+        char *a, *b;
+        uint64_t ref, n;
+};
+
+struct journal {
+        int fd;
+        char *path;
+        char *id;
+        uint64_t next_seq;
+        struct jrec *recs; /* as read by journal_open(), then appended */
+        size_t n_recs, cap_recs;
+};
+
+/* Create STATE_DIR/ID.journal exclusively (-EEXIST if it exists), lock it,
+ * and write the J_SESSION record. */
+int journal_create(const char *state_dir, const char *id, struct journal **ret);
+
+/* Open and lock an existing journal and read its records.  -ENOENT when it
+ * no longer exists (another process finished the session meanwhile). */
+int journal_open(const char *path, struct journal **ret);
+
+/* Append one record and sync it; *ret_seq (may be NULL) gets its seq. */
+int journal_append(struct journal *j, enum jtype type, const char *a, const char *b,
+                   uint64_t ref, uint64_t n, uint64_t *ret_seq);
+
+/* Remove the file (still holding the lock) and free. */
+int journal_remove(struct journal *j);
+void journal_free(struct journal *j);
+
+/* The record with this seq, or NULL. */
+const struct jrec *journal_find(const struct journal *j, uint64_t seq);
+/* Whether a J_UNDONE refers to seq. */
+bool journal_is_undone(const struct journal *j, uint64_t seq);
+
+const char *jtype_name(enum jtype t);
+
+#endif

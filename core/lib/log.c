@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <stdio.h>
+#include <string.h>
+
+#include "log.h"
+
+static int max_level = CAIRN_LOG_NOTICE;
+static log_sink_fn sink;
+static void *sink_userdata;
+
+void log_set_level(int level)
+{
+        max_level = level;
+}
+
+int log_get_level(void)
+{
+        return max_level;
+}
+
+void log_set_sink(log_sink_fn fn, void *userdata)
+{
+        sink = fn;
+        sink_userdata = userdata;
+}
+
+void log_msgv(int level, const char *fmt, va_list ap)
+{
+        char buf[4096];
+
+        if (level > max_level)
+                return;
+        vsnprintf(buf, sizeof buf, fmt, ap);
+        if (sink) {
+                sink(level, buf, sink_userdata);
+                return;
+        }
+        /* One write per message, so lines from concurrent cairn processes
+         * sharing a stderr do not interleave mid-line. */
+        fprintf(stderr, "cairn: %s\n", buf);
+}
+
+void log_msg(int level, const char *fmt, ...)
+{
+        va_list ap;
+
+        va_start(ap, fmt);
+        log_msgv(level, fmt, ap);
+        va_end(ap);
+}
+
+int log_errno(int err, const char *fmt, ...)
+{
+        char buf[4096];
+        va_list ap;
+
+        va_start(ap, fmt);
+        vsnprintf(buf, sizeof buf, fmt, ap);
+        va_end(ap);
+        log_msg(CAIRN_LOG_ERR, "%s: %s", buf, strerror(err < 0 ? -err : err));
+        return err < 0 ? err : -err;
+}

@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * What is mounted, from /proc/self/mountinfo, parsed by util-linux's
+ * libmount (it handles the escaping and the optional fields).  Teardown
+ * asks it two questions: is anything mounted at or beneath a path (then
+ * nothing there may be removed), and does a mount ID still exist.
+ */
+#ifndef CAIRN_MOUNTINFO_H
+#define CAIRN_MOUNTINFO_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct libmnt_table;
+
+int mountinfo_load(struct libmnt_table **ret);
+void mountinfo_free(struct libmnt_table *tb);
+
+/* The first mount at `path` or beneath it: returns true and its target
+ * (owned by the table) and ID. */
+bool mountinfo_beneath(struct libmnt_table *tb, const char *path, const char **ret_target,
+                       uint64_t *ret_id);
+
+bool mountinfo_has_id(struct libmnt_table *tb, uint64_t id);
+/* The target of mount `id`, or NULL. */
+const char *mountinfo_target(struct libmnt_table *tb, uint64_t id);
+/* The mount `id` is gone (we unmounted it): forget it. */
+void mountinfo_forget(struct libmnt_table *tb, uint64_t id);
+
+#endif

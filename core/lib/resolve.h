@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Paths inside a root, resolved by the kernel relative to the root's
+ * descriptor: openat2() with RESOLVE_BENEATH (no escape by "..", absolute
+ * symlinks or magic links) and RESOLVE_NO_SYMLINKS (no symlink anywhere,
+ * the last component included).  A symlink in a target is refused with
+ * -ELOOP, never followed, whoever put it there and whenever.
+ */
+#ifndef CAIRN_RESOLVE_H
+#define CAIRN_RESOLVE_H
+
+#include <stdint.h>
+
+/* Open `path` (absolute inside the root: "/dev/kvm"; "/" is the root)
+ * beneath root_fd.  `flags` are open(2) flags; O_CLOEXEC is added. */
+int open_beneath(int root_fd, const char *path, int flags, int *ret_fd);
+
+/* Open the directory that holds `path`'s last component and return that
+ * component (a pointer into `path`).  "/" has no parent: -EINVAL. */
+int open_parent_beneath(int root_fd, const char *path, int *ret_dirfd, const char **ret_name);
+
+/* The mount ID of what `fd` refers to (statx STATX_MNT_ID). */
+int fd_mount_id(int fd, uint64_t *ret_id);
+
+#endif

@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <fcntl.h>
+#include <stdio.h>
+#include <sys/stat.h>
+
+#include "log.h"
+#include "trust.h"
+#include "util.h"
+
+const char *fd_path(int fd, char buf[static 32])
+{
+        snprintf(buf, 32, "/proc/self/fd/%d", fd);
+        return buf;
+}
+
+int open_trusted(const char *path, int *ret_fd)
+{
+        _cleanup_close_ int fd = -1;
+        struct stat st;
+        bool owner_ok;
+
+        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0)
+                return log_errno(negative_errno(), "%s", path);
+        if (fstat(fd, &st) < 0)
+                return log_errno(negative_errno(), "%s: stat", path);
+        if (!S_ISREG(st.st_mode)) {
+                log_error("%s: not a regular file", path);
+                return -EPERM;
+        }
+        owner_ok = st.st_uid == 0;
+#ifdef CAIRN_TEST_MODE
+        owner_ok = owner_ok || st.st_uid == geteuid();
+#endif
+        if (!owner_ok) {
+                log_error("%s: owned by uid %u, not by root; refusing to use it", path,
+                          (unsigned) st.st_uid);
+                return -EPERM;
+        }
+        if (st.st_mode & (S_IWGRP | S_IWOTH)) {
+                log_error("%s: writable by %s (mode %04o); refusing to use it", path,
+                          (st.st_mode & S_IWOTH) ? "others" : "group",
+                          (unsigned) (st.st_mode & 07777));
+                return -EPERM;
+        }
+        *ret_fd = TAKE_FD(fd);
+        return 0;
+}

@@ -1,0 +1,330 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Undo, last first.  Never recursive, never through a mount: a directory
+ * or file is removed (rmdir/unlink, one name) only if the journal says
+ * cairn made it and mountinfo shows nothing mounted at or beneath it; a
+ * mount is unmounted only if the mount found at its place has the ID the
+ * journal recorded.  Whatever cannot be undone is named, and stays in the
+ * journal for a later teardown or gc.
+ */
+#include <fcntl.h>
+#include <inttypes.h>
+#include <libgen.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+
+#include "engine.h"
+#include "loader.h"
+#include "log.h"
+#include "mountinfo.h"
+#include "resolve.h"
+#include "trust.h"
+#include "util.h"
+
+struct undo {
+        struct session *s;
+        struct loader *loader;
+        size_t n;           /* records considered (appends made meanwhile are not) */
+        bool *undone;       /* per record index */
+        uint64_t *mount_id; /* per J_MOUNT index: its J_MOUNTED id, 0 if none */
+        ssize_t *entry_of;  /* per record index: index of its J_ENTRY, -1 */
+};
+
+static int mark_undone(struct undo *u, size_t i)
+{
+        u->undone[i] = true;
+        return journal_append(u->s->j, J_UNDONE, NULL, NULL, u->s->j->recs[i].seq, 0, NULL);
+}
+
+static ssize_t index_of(const struct journal *j, uint64_t seq)
+{
+        const struct jrec *r = journal_find(j, seq);
+
+        return r ? r - j->recs : -1;
+}
+
+static int undo_index(struct undo *u)
+{
+        const struct journal *j = u->s->j;
+        ssize_t cur = -1;
+
+        u->undone = calloc(u->n + 1, sizeof(bool));
+        u->mount_id = calloc(u->n + 1, sizeof(uint64_t));
+        u->entry_of = calloc(u->n + 1, sizeof(ssize_t));
+        if (!u->undone || !u->mount_id || !u->entry_of)
+                return -ENOMEM;
+        for (size_t i = 0; i < u->n; i++) {
+                const struct jrec *r = &j->recs[i];
+                ssize_t k;
+
+                if (r->type == J_ENTRY)
+                        cur = (ssize_t) i;
+                else if (r->type == J_SKIP || r->type == J_READY || r->type == J_FAILED)
+                        cur = -1;
+                u->entry_of[i] = cur;
+                if (r->type == J_END)
+                        cur = -1;
+                if (r->type == J_UNDONE && (k = index_of(j, r->ref)) >= 0)
+                        u->undone[k] = true;
+                if (r->type == J_MOUNTED && (k = index_of(j, r->ref)) >= 0)
+                        u->mount_id[k] = r->n;
+        }
+        return 0;
+}
+
+static int mounts(struct undo *u, struct libmnt_table **ret)
+{
+        if (!u->s->mounts) {
+                int r = mountinfo_load(&u->s->mounts);
+                if (r < 0)
+                        return r;
+        }
+        *ret = u->s->mounts;
+        return 0;
+}
+
+/* A plugin's own teardown, with the options the journal recorded. */
+static int run_hook(struct undo *u, size_t e)
+{
+        const struct journal *j = u->s->j;
+        const struct jrec *er = &j->recs[e];
+        const struct cairn_plugin *p;
+        const char **keys = NULL, **values = NULL;
+        size_t n = 0;
+        int r;
+
+        r = loader_get_path(u->loader, er->b, &p);
+        if (r < 0) {
+                log_error("[%s] cannot load %s to run its teardown", er->a, er->b);
+                return r;
+        }
+        if (!p->teardown)
+                return 0;
+        keys = calloc(u->n, sizeof(char *));
+        values = calloc(u->n, sizeof(char *));
+        if (!keys || !values) {
+                r = -ENOMEM;
+                goto out;
+        }
+        for (size_t i = e + 1; i < u->n && u->entry_of[i] == (ssize_t) e; i++)
+                if (j->recs[i].type == J_OPT) {
+                        keys[n] = j->recs[i].a;
+                        values[n++] = j->recs[i].b;
+                }
+        {
+                struct cairn_ctx ctx = { .s = u->s, .entry = er->a, .plugin = p,
+                                         .keys = keys, .values = values, .n_values = n };
+                r = p->teardown(&ctx);
+        }
+        if (r > 0) {
+                log_error("[%s] teardown returned %d, not 0 or -errno", er->a, r);
+                r = -EPROTO;
+        } else if (r < 0)
+                log_error("[%s] teardown failed: %s", er->a, strerror(-r));
+out:
+        free(keys);
+        free(values);
+        return r;
+}
+
+static int undo_mount(struct undo *u, const struct jrec *r, uint64_t id)
+{
+        _cleanup_close_ int dfd = -1;
+        _cleanup_free_ char *full = NULL, *via = NULL;
+        struct libmnt_table *tb;
+        const char *name;
+        struct statx stx;
+        char buf[32];
+        uint64_t cur;
+        int k;
+
+        k = mounts(u, &tb);
+        if (k < 0)
+                return k;
+        if (id && !mountinfo_has_id(tb, id))
+                return 0; /* already unmounted */
+        if (u->s->root_fd < 0)
+                goto covered;
+        full = xasprintf("%s%s", u->s->root, r->a);
+        if (!full)
+                return -ENOMEM;
+        /* Hold the parent, not the mount: a descriptor inside the mount
+         * would keep it busy. */
+        k = open_parent_beneath(u->s->root_fd, r->a, &dfd, &name);
+        if (k == -ENOENT && !id)
+                return 0; /* never mounted: not even the parent is there */
+        if (k < 0)
+                goto covered;
+        if (statx(dfd, name, AT_SYMLINK_NOFOLLOW, STATX_MNT_ID, &stx) < 0) {
+                k = negative_errno();
+                if (k == -ENOENT && !id)
+                        return 0;
+                goto covered;
+        }
+        cur = stx.stx_mnt_id;
+        if (!id) {
+                /* Journaled, but the crash came before its ID was: it is
+                 * ours if something is mounted at our mount point now. */
+                const char *t = mountinfo_target(tb, cur);
+                if (!t || !streq(t, full))
+                        return 0;
+                id = cur;
+        }
+        if (cur != id)
+                goto covered;
+        /* Through the parent's descriptor, and not following a symlink in
+         * the last component: nothing can redirect this unmount. */
+        via = xasprintf("%s/%s", fd_path(dfd, buf), name);
+        if (!via)
+                return -ENOMEM;
+        if (umount2(via, UMOUNT_NOFOLLOW) < 0) {
+                k = negative_errno();
+                return log_errno(k, "unmount %s (left mounted; teardown can finish later)", full);
+        }
+        mountinfo_forget(tb, id);
+        return 0;
+covered: {
+        const char *t = mountinfo_target(tb, id);
+        log_error("%s%s: cairn's mount %" PRIu64 " is hidden by a mount cairn did not make, "
+                  "or moved%s%s; left in place",
+                  u->s->root, r->a, id, t ? "; it is at " : "", t ? t : "");
+        return -EBUSY;
+}
+}
+
+static int undo_remove(struct undo *u, const struct jrec *r)
+{
+        _cleanup_close_ int dfd = -1;
+        _cleanup_free_ char *full = NULL;
+        struct libmnt_table *tb;
+        const char *name, *t;
+        bool dir = r->type == J_MKDIR;
+        int k;
+
+        if (u->s->root_fd < 0)
+                return 0; /* the root is gone, and everything in it */
+        full = xasprintf("%s%s", u->s->root, r->a);
+        if (!full)
+                return -ENOMEM;
+        k = mounts(u, &tb);
+        if (k < 0)
+                return k;
+        if (mountinfo_beneath(tb, full, &t, NULL)) {
+                log_error("%s: not removed: %s is mounted there (not by cairn, or not yet unmounted)",
+                          full, t);
+                return -EBUSY;
+        }
+        k = open_parent_beneath(u->s->root_fd, r->a, &dfd, &name);
+        if (k == -ENOENT)
+                return 0;
+        if (k < 0)
+                return log_errno(k, "%s: open parent", full);
+        if (unlinkat(dfd, name, dir ? AT_REMOVEDIR : 0) < 0) {
+                k = negative_errno();
+                if (k == -ENOENT)
+                        return 0;
+                return log_errno(k, "remove %s (left in place)", full);
+        }
+        return 0;
+}
+
+static int undo_root(struct undo *u, const struct jrec *r)
+{
+        _cleanup_free_ char *copy = NULL, *copy2 = NULL;
+        _cleanup_close_ int dfd = -1;
+        struct libmnt_table *tb;
+        const char *t;
+        int k;
+
+        if (!streq(r->b, "owned"))
+                return 0;
+        k = mounts(u, &tb);
+        if (k < 0)
+                return k;
+        if (mountinfo_beneath(tb, r->a, &t, NULL)) {
+                log_error("%s: not removed: %s is mounted there", r->a, t);
+                return -EBUSY;
+        }
+        copy = strdup(r->a);
+        copy2 = strdup(r->a);
+        if (!copy || !copy2)
+                return -ENOMEM;
+        dfd = open(dirname(copy), O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (dfd < 0)
+                return errno == ENOENT ? 0 : log_errno(negative_errno(), "%s: open parent", r->a);
+        if (unlinkat(dfd, basename(copy2), AT_REMOVEDIR) < 0) {
+                k = negative_errno();
+                if (k == -ENOENT)
+                        return 0;
+                return log_errno(k, "remove %s (left in place)", r->a);
+        }
+        if (u->s->root_fd >= 0) {
+                close(u->s->root_fd);
+                u->s->root_fd = -1;
+        }
+        return 0;
+}
+
+int undo_records(struct session *s, size_t from, struct loader *loader)
+{
+        struct undo u = { .s = s, .loader = loader, .n = s->j->n_recs };
+        unsigned failed = 0;
+        int r;
+
+        r = undo_index(&u);
+        if (r < 0)
+                goto out;
+        for (size_t i = u.n; i-- > from;) {
+                const struct jrec *rec = &s->j->recs[i];
+                ssize_t e = u.entry_of[i];
+
+                if (u.undone[i])
+                        continue;
+                if (e >= (ssize_t) from && !u.undone[e] && s->j->recs[e].n) {
+                        /* First record of this entry met, last first: its
+                         * plugin's own teardown runs before the helpers'
+                         * actions are undone. */
+                        r = run_hook(&u, (size_t) e);
+                        if (r < 0) {
+                                /* Not journaled as undone: a later teardown
+                                 * tries the hook again; this one does not. */
+                                u.undone[e] = true;
+                                failed++;
+                        }
+                        else if ((r = mark_undone(&u, (size_t) e)) < 0)
+                                goto out;
+                        rec = &s->j->recs[i]; /* the append may have moved recs */
+                }
+                switch (rec->type) {
+                case J_MOUNT:
+                        r = undo_mount(&u, rec, u.mount_id[i]);
+                        break;
+                case J_MKDIR:
+                case J_CREATE:
+                        r = undo_remove(&u, rec);
+                        break;
+                case J_ROOT:
+                        r = undo_root(&u, rec);
+                        break;
+                default:
+                        continue;
+                }
+                if (r < 0) {
+                        failed++;
+                        continue;
+                }
+                r = mark_undone(&u, i);
+                if (r < 0)
+                        goto out;
+        }
+        r = failed ? -EBUSY : 0;
+out:
+        free(u.undone);
+        free(u.mount_id);
+        free(u.entry_of);
+        if (s->mounts) {
+                mountinfo_free(s->mounts);
+                s->mounts = NULL;
+        }
+        return r;
+}

@@ -1,0 +1,105 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+
+#include "util.h"
+
+char *xasprintf(const char *fmt, ...)
+{
+        va_list ap;
+        char *s;
+        int r;
+
+        va_start(ap, fmt);
+        r = vasprintf(&s, fmt, ap);
+        va_end(ap);
+        return r < 0 ? NULL : s;
+}
+
+size_t strv_length(char *const *v)
+{
+        size_t n = 0;
+
+        while (v && v[n])
+                n++;
+        return n;
+}
+
+int strv_push(char ***v, const char *s)
+{
+        size_t n = strv_length(*v);
+        char **nv;
+        char *copy = strdup(s);
+
+        if (!copy)
+                return -ENOMEM;
+        nv = realloc(*v, (n + 2) * sizeof(char *));
+        if (!nv) {
+                free(copy);
+                return -ENOMEM;
+        }
+        nv[n] = copy;
+        nv[n + 1] = NULL;
+        *v = nv;
+        return 0;
+}
+
+void strv_freep(char ***v)
+{
+        if (!*v)
+                return;
+        for (char **p = *v; *p; p++)
+                free(*p);
+        free(*v);
+        *v = NULL;
+}
+
+bool name_is_valid(const char *s)
+{
+        if (!s || !*s)
+                return false;
+        for (; *s; s++)
+                if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '_' || *s == '-'))
+                        return false;
+        return true;
+}
+
+bool path_is_normalized_absolute(const char *p)
+{
+        const char *c;
+
+        if (!p || p[0] != '/' || strlen(p) >= PATH_MAX)
+                return false;
+        if (streq(p, "/"))
+                return true;
+        c = p + 1;
+        for (;;) {
+                const char *e = strchrnul(c, '/');
+                size_t n = (size_t) (e - c);
+
+                if (n == 0 || (n == 1 && c[0] == '.') || (n == 2 && c[0] == '.' && c[1] == '.'))
+                        return false;
+                if (!*e)
+                        return true;
+                c = e + 1;
+        }
+}
+
+int write_all(int fd, const void *buf, size_t len)
+{
+        const char *p = buf;
+
+        while (len > 0) {
+                ssize_t n = write(fd, p, len);
+
+                if (n < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return negative_errno();
+                }
+                p += n;
+                len -= (size_t) n;
+        }
+        return 0;
+}

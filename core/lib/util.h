@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Small helpers: scoped cleanup, ownership hand-off, string vectors. */
+#ifndef CAIRN_UTIL_H
+#define CAIRN_UTIL_H
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define _cleanup_(f) __attribute__((cleanup(f)))
+
+static inline void freep(void *p)
+{
+        free(*(void **) p);
+}
+#define _cleanup_free_ _cleanup_(freep)
+
+static inline void closep(int *fd)
+{
+        if (*fd >= 0) {
+                int saved = errno;
+                close(*fd);
+                errno = saved;
+        }
+}
+#define _cleanup_close_ _cleanup_(closep)
+
+/* Hand a pointer or descriptor out of a scope that would otherwise free it. */
+#define TAKE_PTR(p)                                                            \
+        ({                                                                     \
+                __typeof__(p) _p = (p);                                        \
+                (p) = NULL;                                                    \
+                _p;                                                            \
+        })
+#define TAKE_FD(fd)                                                            \
+        ({                                                                     \
+                int _fd = (fd);                                                \
+                (fd) = -1;                                                     \
+                _fd;                                                           \
+        })
+
+#define ELEMENTSOF(a) (sizeof(a) / sizeof((a)[0]))
+
+static inline bool streq(const char *a, const char *b)
+{
+        return strcmp(a, b) == 0;
+}
+static inline bool streq_ptr(const char *a, const char *b)
+{
+        if (!a || !b)
+                return a == b;
+        return strcmp(a, b) == 0;
+}
+
+/* Return -errno of the last failed call, never 0 (defensive: errno may be
+ * left 0 by a buggy libc path or a wrap in tests). */
+static inline int negative_errno(void)
+{
+        return errno > 0 ? -errno : -EIO;
+}
+
+char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Append a copy of s to the NULL-terminated vector *v (which may be NULL). */
+int strv_push(char ***v, const char *s);
+size_t strv_length(char *const *v);
+void strv_freep(char ***v);
+#define _cleanup_strv_free_ _cleanup_(strv_freep)
+
+/* true if `s` is non-empty and only has characters of [a-z0-9_-]. */
+bool name_is_valid(const char *s);
+/* Absolute, no empty, "." or ".." components (trailing "/" allowed only
+ * for "/" itself), no more than PATH_MAX. */
+bool path_is_normalized_absolute(const char *p);
+
+/* Write all of buf; retries on EINTR and short writes. */
+int write_all(int fd, const void *buf, size_t len);
+
+#endif

@@ -1,0 +1,102 @@
+#!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
+# A bad config, or a plugin that must not be loaded, is exit 2 with a
+# message naming the file and line (sudo style) -- before anything is
+# created under root_parent or state_dir.
+. "$(dirname "$0")/lib.sh"
+
+# The base: the seed's stack, every value valid.
+base() {
+        cat <<EOF_CONF
+[proc]
+
+[runsc]
+plugin   = binbind
+source   = \${runtime}
+target   = /runsc
+readonly = yes
+
+[kvm]
+plugin  = kvm
+when    = platform=kvm
+control = optional
+EOF_CONF
+}
+
+# bad NAME STACK SED-EXPR MARK [WORD...]: the base config edited by
+# SED-EXPR must be refused with exit 2; the message must name
+# "FILE:LINE" where LINE is the first line containing MARK (after the
+# edit), and each WORD.
+bad() {
+        local name=$1 stack=$2 expr=$3 mark=$4 line w
+        shift 4
+        base | sed -e "$expr" | write_conf "$IT_CONF" "$stack"
+        line=$(grep -nF -m1 -- "$mark" "$IT_CONF" | cut -d: -f1)
+        run_cairn -c "$IT_CONF" --set runtime="$IT_RUNTIME" --set platform=kvm setup
+        is "$RC" 2 "$name: exit 2"
+        check "$name: the message names $IT_CONF:$line" grep -qF "$IT_CONF:$line" <<<"$ERR"
+        for w in "$@"; do
+                check "$name: the message names \"$w\"" grep -qF -- "$w" <<<"$ERR"
+        done
+        check "$name: nothing printed on stdout" test -z "$OUT"
+        check "$name: nothing created under root_parent" dir_is_empty "$IT_ROOTS"
+        check "$name: nothing created under state_dir" dir_is_empty "$IT_STATE"
+}
+
+# Sanity: the base itself is good (so each failure below is the edit's).
+base | write_conf "$IT_CONF" "proc runsc kvm"
+run_cairn -c "$IT_CONF" --set runtime="$IT_RUNTIME" --set platform=kvm check
+is "$RC" 0 "the unedited config passes check"
+
+bad "unknown key" "proc runsc kvm" '/^\[kvm\]/a devnode = /dev/kvm' devnode "[kvm]" devnode
+bad "missing required key" "proc runsc kvm" '/^source /d' "[runsc]" runsc source
+bad "bad boolean" "proc runsc kvm" 's/^readonly = yes/readonly = maybe/' maybe readonly maybe
+bad "relative path" "proc runsc kvm" 's|^target   = /runsc|target   = runsc|' "= runsc" target
+bad "stack entry without a section" "proc runsc nosuch kvm" 's/x/x/' "stack =" nosuch
+bad "bad plugin name" "proc runsc kvm" 's/^plugin  = kvm/plugin  = KVM.so/' KVM.so plugin
+bad "bad control" "proc runsc kvm" 's/^control = optional/control = sometimes/' sometimes control
+bad "bad when" "proc runsc kvm" 's/^when    = platform=kvm/when    = platform/' "when    =" when
+bad "unset variable" "proc runsc kvm" 's/\${runtime}/${nosuch}/' nosuch nosuch
+
+# A plugin that does not exist, or is not trusted, is a "bad plugin": 2.
+base | sed -e 's/^plugin  = kvm/plugin  = nosuchplugin/' | write_conf "$IT_CONF" "proc runsc kvm"
+run_cairn -c "$IT_CONF" --set runtime="$IT_RUNTIME" --set platform=kvm setup
+is "$RC" 2 "missing plugin: exit 2"
+check "missing plugin: the message names it" grep -q nosuchplugin <<<"$ERR"
+check "missing plugin: nothing created" nothing_left
+
+base | write_conf "$IT_CONF" "proc runsc kvm"
+chmod g+w "$IT_PLUGINS/kvm.so"
+run_cairn -c "$IT_CONF" --set runtime="$IT_RUNTIME" --set platform=kvm setup
+is "$RC" 2 "group-writable plugin: exit 2"
+check "group-writable plugin: the message names the file" grep -qF "$IT_PLUGINS/kvm.so" <<<"$ERR"
+check "group-writable plugin: nothing created" nothing_left
+chmod g-w "$IT_PLUGINS/kvm.so"
+
+chmod o+w "$IT_CONF"
+run_cairn -c "$IT_CONF" --set runtime="$IT_RUNTIME" --set platform=kvm setup
+is "$RC" 2 "world-writable config: exit 2"
+check "world-writable config: the message names the file" grep -qF "$IT_CONF" <<<"$ERR"
+check "world-writable config: nothing created" nothing_left
+chmod o-w "$IT_CONF"
+
+# A bad drop-in is named too (file and line of the drop-in).
+base | write_conf "$IT_CONF" "proc runsc kvm"
+printf '; a drop-in\n[proc]\ntraget = /proc\n' >"$IT_CONFD/10-typo.conf"
+run_cairn -c "$IT_CONF" --set runtime="$IT_RUNTIME" --set platform=kvm setup
+is "$RC" 2 "bad drop-in: exit 2"
+check "bad drop-in: the message names $IT_CONFD/10-typo.conf:3" \
+        grep -qF "$IT_CONFD/10-typo.conf:3" <<<"$ERR"
+check "bad drop-in: nothing created" nothing_left
+rm -f "$IT_CONFD/10-typo.conf"
+
+# Bad usage.
+run_cairn -c "$IT_CONF" --no-such-option setup
+is "$RC" 2 "unknown option: exit 2"
+run_cairn -c "$IT_CONF" no-such-command
+is "$RC" 2 "unknown command: exit 2"
+run_cairn -c "$IT_CONF" teardown
+is "$RC" 2 "teardown without ROOT|ID: exit 2"
+check "bad usage: nothing created" nothing_left
+
+done_testing

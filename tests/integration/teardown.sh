@@ -1,0 +1,92 @@
+#!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
+# Teardown by root path and by id, each in a process of its own (as a
+# runtime does it); a second teardown of the same session exits 0 too.
+# Concurrent setups and teardowns of different sessions do not interfere;
+# two teardowns of one session at once both succeed and leave nothing.
+. "$(dirname "$0")/lib.sh"
+
+shipped_conf "$IT_CONF"
+set -- -c "$IT_CONF" --set runtime="$IT_RUNTIME" --set platform=kvm
+
+setup_root "by path" "$@" || done_testing
+root_a=$ROOT id_a=$ID
+setup_root "by id" "$@" || done_testing
+root_b=$ROOT id_b=$ID
+check "two sessions get two roots" test "$root_a" != "$root_b"
+
+run_cairn -c "$IT_CONF" teardown "$root_a"
+is "$RC" 0 "teardown ROOT exits 0"
+assert_gone "teardown ROOT" "$root_a" "$id_a"
+check "teardown ROOT leaves the other session mounted" is_mounted "$root_b/runsc"
+run_cairn -c "$IT_CONF" teardown "$root_a"
+is "$RC" 0 "a second teardown ROOT exits 0"
+run_cairn -c "$IT_CONF" teardown "$id_a"
+is "$RC" 0 "a third teardown, by ID, exits 0"
+
+run_cairn -c "$IT_CONF" teardown "$id_b"
+is "$RC" 0 "teardown ID exits 0"
+assert_gone "teardown ID" "$root_b" "$id_b"
+run_cairn -c "$IT_CONF" teardown "$id_b"
+is "$RC" 0 "a second teardown ID exits 0"
+run_cairn -c "$IT_CONF" teardown "$root_b"
+is "$RC" 0 "a third teardown, by ROOT, exits 0"
+check "root_parent is empty" dir_is_empty "$IT_ROOTS"
+check "no journal is left" no_journals
+
+# Concurrency: N setups at once, then N teardowns at once.
+N=6
+run_bg() { # run_bg TAG ARG...: cairn in the background; its exit status in TAG.rc
+        local tag=$1
+        shift
+        ("$IT_CAIRN" --confdir "$IT_CONFD" "$@" >"$IT_DIR/$tag.out" 2>"$IT_DIR/$tag.err"
+         echo $? >"$IT_DIR/$tag.rc") &
+}
+for i in $(seq $N); do run_bg "par$i" "$@" setup; done
+wait
+roots=()
+rcs=
+for i in $(seq $N); do
+        rcs+="$(cat "$IT_DIR/par$i.rc") "
+        roots+=("$(cat "$IT_DIR/par$i.out")")
+        [ -s "$IT_DIR/par$i.err" ] && diag "setup $i:" "$(cat "$IT_DIR/par$i.err")"
+done
+is "$rcs" "$(printf '0 %.0s' $(seq $N))" "$N concurrent setups all exit 0"
+is "$(printf '%s\n' "${roots[@]}" | sort -u | grep -c "^$IT_ROOTS/cairn-")" "$N" \
+        "$N concurrent setups make $N distinct roots"
+complete=0
+for r in "${roots[@]}"; do
+        is_mounted "$r/proc" && is_mounted "$r/runsc" && is_mounted "$r/dev/kvm" &&
+                complete=$((complete + 1))
+done
+is "$complete" "$N" "each concurrent root has proc, runsc and dev/kvm mounted"
+
+i=0
+for r in "${roots[@]}"; do
+        i=$((i + 1))
+        run_bg "td$i" -c "$IT_CONF" teardown "$r"
+done
+wait
+rcs=
+for i in $(seq $N); do
+        rcs+="$(cat "$IT_DIR/td$i.rc") "
+        [ -s "$IT_DIR/td$i.err" ] && diag "teardown $i:" "$(cat "$IT_DIR/td$i.err")"
+done
+is "$rcs" "$(printf '0 %.0s' $(seq $N))" "$N concurrent teardowns all exit 0"
+check "concurrent teardowns: nothing mounted under root_parent" nothing_mounted_under "$IT_ROOTS"
+check "concurrent teardowns: root_parent is empty" dir_is_empty "$IT_ROOTS"
+check "concurrent teardowns: no journal is left" no_journals
+
+# Two teardowns of the same session at once: serialized, both exit 0.
+setup_root "same session twice" "$@" || done_testing
+run_bg same1 -c "$IT_CONF" teardown "$ROOT"
+run_bg same2 -c "$IT_CONF" teardown "$ID"
+wait
+is "$(cat "$IT_DIR/same1.rc") $(cat "$IT_DIR/same2.rc")" "0 0" \
+        "two concurrent teardowns of one session both exit 0"
+for t in same1 same2; do
+        [ -s "$IT_DIR/$t.err" ] && diag "$t:" "$(cat "$IT_DIR/$t.err")"
+done
+assert_gone "two concurrent teardowns" "$ROOT" "$ID"
+
+done_testing
