@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* What a plugin can ask of its context: names, options, logging. */
 #include <stdio.h>
-#include <strings.h>
 
+#include "config.h"
 #include "ctx.h"
 #include "log.h"
 #include "util.h"
@@ -37,15 +37,11 @@ CAIRN_API const char *cairn_ctx_option(const struct cairn_ctx *ctx, const char *
 
 CAIRN_API bool cairn_ctx_option_bool(const struct cairn_ctx *ctx, const char *name, bool def)
 {
-        static const char *const yes[] = { "yes", "true", "on", "1" };
         const char *v = cairn_ctx_option(ctx, name);
+        bool b;
 
-        if (!v)
-                return def;
-        for (size_t i = 0; i < ELEMENTSOF(yes); i++)
-                if (strcasecmp(v, yes[i]) == 0)
-                        return true;
-        return false; /* the config layer has already refused anything else */
+        /* Read exactly as the config layer checked it. */
+        return v && cfg_parse_bool(v, &b) ? b : def;
 }
 
 CAIRN_API void cairn_strv_free(char **strv)
@@ -55,26 +51,9 @@ CAIRN_API void cairn_strv_free(char **strv)
 
 CAIRN_API int cairn_ctx_option_list(const struct cairn_ctx *ctx, const char *name, char ***ret)
 {
-        _cleanup_strv_free_ char **v = NULL;
-        _cleanup_free_ char *copy = NULL;
         const char *value = cairn_ctx_option(ctx, name);
-        char *save = NULL;
 
-        if (value) {
-                copy = strdup(value);
-                if (!copy)
-                        return -ENOMEM;
-                for (char *w = strtok_r(copy, " \t,", &save); w; w = strtok_r(NULL, " \t,", &save))
-                        if (strv_push(&v, w) < 0)
-                                return -ENOMEM;
-        }
-        if (!v) {
-                v = calloc(1, sizeof(char *));
-                if (!v)
-                        return -ENOMEM;
-        }
-        *ret = TAKE_PTR(v);
-        return 0;
+        return cfg_split_words(value ? value : "", ret);
 }
 
 static void ctx_logv(const struct cairn_ctx *ctx, int level, const char *fmt, va_list ap)

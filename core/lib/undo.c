@@ -28,7 +28,21 @@ struct undo {
         bool *undone;       /* per record index */
         uint64_t *mount_id; /* per J_MOUNT index: its J_MOUNTED id, 0 if none */
         ssize_t *entry_of;  /* per record index: index of its J_ENTRY, -1 */
+        char **kept;        /* mount points whose unmount failed this time */
 };
+
+/* Whether `path` is, or holds, a mount point whose unmount failed: such a
+ * path is left alone even if mountinfo no longer lists the mount (it may
+ * be in a state mountinfo does not show us). */
+static bool holds_kept(const struct undo *u, const char *path)
+{
+        size_t n = strlen(path);
+
+        for (char **k = u->kept; k && *k; k++)
+                if (strncmp(*k, path, n) == 0 && ((*k)[n] == '\0' || (*k)[n] == '/' || n == 1))
+                        return true;
+        return false;
+}
 
 static int mark_undone(struct undo *u, size_t i)
 {
@@ -206,6 +220,10 @@ static int undo_remove(struct undo *u, const struct jrec *r)
         full = xasprintf("%s%s", u->s->root, r->a);
         if (!full)
                 return -ENOMEM;
+        if (holds_kept(u, r->a)) {
+                log_error("%s: not removed: a mount there was left in place", full);
+                return -EBUSY;
+        }
         k = mounts(u, &tb);
         if (k < 0)
                 return k;
@@ -238,6 +256,10 @@ static int undo_root(struct undo *u, const struct jrec *r)
 
         if (!streq(r->b, "owned"))
                 return 0;
+        if (holds_kept(u, "/")) {
+                log_error("%s: not removed: a mount in it was left in place", r->a);
+                return -EBUSY;
+        }
         k = mounts(u, &tb);
         if (k < 0)
                 return k;
@@ -298,6 +320,10 @@ int undo_records(struct session *s, size_t from, struct loader *loader)
                 switch (rec->type) {
                 case J_MOUNT:
                         r = undo_mount(&u, rec, u.mount_id[i]);
+                        if (r < 0 && strv_push(&u.kept, rec->a) < 0) {
+                                r = -ENOMEM;
+                                goto out;
+                        }
                         break;
                 case J_MKDIR:
                 case J_CREATE:
@@ -322,6 +348,7 @@ out:
         free(u.undone);
         free(u.mount_id);
         free(u.entry_of);
+        strv_freep(&u.kept);
         if (s->mounts) {
                 mountinfo_free(s->mounts);
                 s->mounts = NULL;
