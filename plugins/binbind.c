@@ -52,8 +52,7 @@ static int binbind_setup(struct cairn_ctx *ctx)
 
         r = cairn_bind(ctx, source, target, readonly ? CAIRN_BIND_RDONLY : 0, &fd);
         if (r < 0)
-                return cairn_log_errno(ctx, r, "bind %s -> %s%s", source, target,
-                                       readonly ? " (read-only)" : "");
+                return r; /* the helper said what failed */
 
         /* Belt and braces: the helper already verified it, but a read-only
          * bind that is not read-only is the seed's defect 1, so look again. */

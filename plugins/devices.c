@@ -86,10 +86,8 @@ static int bind_node(struct cairn_ctx *ctx, const char *path)
         }
 
         r = cairn_bind_fd(ctx, fd, path, 0, &mfd);
-        if (r < 0) {
-                cairn_log_errno(ctx, r, "bind %s -> %s", path, path);
-                goto done;
-        }
+        if (r < 0)
+                goto done; /* the helper said what failed */
         if (fstat(mfd, &mst) < 0)
                 r = cairn_log_errno(ctx, negative_errno(), "stat %s in the root", path);
         else if ((mst.st_mode & S_IFMT) != (st.st_mode & S_IFMT) || mst.st_rdev != st.st_rdev)

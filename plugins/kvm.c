@@ -55,10 +55,8 @@ static int kvm_setup(struct cairn_ctx *ctx)
         }
 
         r = cairn_bind_fd(ctx, fd, device, 0, &mfd);
-        if (r < 0) {
-                cairn_log_errno(ctx, r, "bind %s -> %s", device, device);
-                goto done;
-        }
+        if (r < 0)
+                goto done; /* the helper said what failed */
         if (fstat(mfd, &mst) < 0)
                 r = cairn_log_errno(ctx, errno > 0 ? -errno : -EIO, "stat %s in the root", device);
         else if (!S_ISCHR(mst.st_mode) || mst.st_rdev != st.st_rdev)

@@ -23,7 +23,7 @@ static int proc_setup(struct cairn_ctx *ctx)
         r = cairn_mount_fs(ctx, "proc", "proc", target,
                            CAIRN_MOUNT_NOSUID | CAIRN_MOUNT_NODEV | CAIRN_MOUNT_NOEXEC, &fd);
         if (r < 0)
-                return cairn_log_errno(ctx, r, "mount proc on %s", target);
+                return r; /* the helper said what failed */
 
         if (fstatfs(fd, &sfs) < 0)
                 r = cairn_log_errno(ctx, errno > 0 ? -errno : -EIO, "statfs %s", target);

@@ -34,6 +34,18 @@ is "$RC" 0 "a third teardown, by ROOT, exits 0"
 check "root_parent is empty" dir_is_empty "$IT_ROOTS"
 check "no journal is left" no_journals
 
+# Teardown removes only what a journal says cairn made: a root-like
+# directory without a journal (and its contents) is left alone.
+mkdir -p "$IT_ROOTS/cairn-nojrnl/proc"
+echo mine >"$IT_ROOTS/cairn-nojrnl/file"
+run_cairn -c "$IT_CONF" teardown cairn-nojrnl
+check "teardown of a directory without a journal exits 0 or 2" test "$RC" -eq 0 -o "$RC" -eq 2
+is "$(cat "$IT_ROOTS/cairn-nojrnl/file" 2>&1)" mine "teardown of a directory without a journal leaves it and its files alone"
+check "... including its subdirectories" test -d "$IT_ROOTS/cairn-nojrnl/proc"
+rm -rf "$IT_ROOTS/cairn-nojrnl"
+run_cairn -c "$IT_CONF" teardown cairn-zzzzzz
+is "$RC" 0 "teardown of an ID that never existed exits 0 (idempotent)"
+
 # Concurrency: N setups at once, then N teardowns at once.
 N=6
 run_bg() { # run_bg TAG ARG...: cairn in the background; its exit status in TAG.rc

@@ -115,6 +115,9 @@ int cairn_log_errno(const struct cairn_ctx *ctx, int err, const char *fmt, ...)
 
 /* ---- journaled helpers ---------------------------------------------------
  *
+ * Each helper logs its own failure (what, to what, why) before returning
+ * -errno: a plugin just returns it.
+ *
  * `target` is an absolute path inside the root.  Missing parent directories
  * are created (mode 0755); the mount point itself is created as a directory
  * or an empty file to match what is mounted.  No component of `target` may
