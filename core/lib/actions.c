@@ -5,6 +5,7 @@
 #include <sys/statvfs.h>
 
 #include "actions.h"
+#include "trust.h"
 #include "log.h"
 #include "resolve.h"
 #include "util.h"
@@ -155,6 +156,56 @@ static int attach(struct cairn_ctx *ctx, int mnt_fd, int mp_fd, const char *path
         return journal_append(ctx->s->j, J_MOUNTED, NULL, NULL, seq, id, NULL);
 }
 
+/* The classic mount(2) way, through /proc/self/fd paths, for kernels and
+ * tools without the new mount API (valgrind 3.19 knows neither fsopen nor
+ * open_tree).  `source` NULL with MS_BIND means a bind of `src_fd`.  The
+ * mount is journaled like attach(); with `rdonly_bind` the bind is then
+ * remounted read-only (a second step: MS_BIND|MS_RDONLY in one call would
+ * silently be read-write), while the root is still private (mode 0700). */
+static int legacy_mount(struct cairn_ctx *ctx, int mp_fd, const char *path, const char *what,
+                        const char *source, int src_fd, const char *fstype, unsigned long flags,
+                        bool rdonly_bind, int *ret_fd)
+{
+        _cleanup_close_ int mnt = -1;
+        char mp_buf[32], src_buf[32], mnt_buf[32];
+        uint64_t seq, id;
+        int r;
+
+        r = journal_append(ctx->s->j, J_MOUNT, path, what, 0, 0, &seq);
+        if (r < 0)
+                return r;
+        if (mount(source ? source : fd_path(src_fd, src_buf), fd_path(mp_fd, mp_buf), fstype, flags,
+                  NULL) < 0) {
+                r = negative_errno();
+                (void) journal_append(ctx->s->j, J_UNDONE, NULL, NULL, seq, 0, NULL);
+                return cairn_log_errno(ctx, r, "mount %s on %s%s", what, ctx->s->root, path);
+        }
+        r = open_beneath(ctx->s->root_fd, path, O_PATH, &mnt);
+        if (r >= 0)
+                r = fd_mount_id(mnt, &id);
+        if (r < 0)
+                return cairn_log_errno(ctx, r, "mount ID of %s%s", ctx->s->root, path);
+        r = journal_append(ctx->s->j, J_MOUNTED, NULL, NULL, seq, id, NULL);
+        if (r < 0)
+                return r;
+        /* "none": the kernel ignores the type of a bind or remount, and a
+         * NULL would trip valgrind's check of the argument. */
+        if (rdonly_bind && mount("none", fd_path(mnt, mnt_buf), "none",
+                                 MS_REMOUNT | MS_BIND | MS_RDONLY | (flags & (MS_NOSUID | MS_NODEV | MS_NOEXEC)),
+                                 NULL) < 0)
+                return cairn_log_errno(ctx, negative_errno(), "make bind for %s read-only", path);
+        *ret_fd = TAKE_FD(mnt);
+        return 0;
+}
+
+static unsigned long ms_flags(unsigned attrs)
+{
+        return ((attrs & CAIRN_MOUNT_RDONLY) ? MS_RDONLY : 0) |
+               ((attrs & CAIRN_MOUNT_NOSUID) ? MS_NOSUID : 0) |
+               ((attrs & CAIRN_MOUNT_NODEV) ? MS_NODEV : 0) |
+               ((attrs & CAIRN_MOUNT_NOEXEC) ? MS_NOEXEC : 0);
+}
+
 static unsigned mount_attrs(unsigned attrs)
 {
         return ((attrs & CAIRN_MOUNT_RDONLY) ? MOUNT_ATTR_RDONLY : 0) |
@@ -176,6 +227,13 @@ CAIRN_API int cairn_mount_fs(struct cairn_ctx *ctx, const char *fstype, const ch
         if (r < 0)
                 return r;
         fs = fsopen(fstype, FSOPEN_CLOEXEC);
+        if (fs < 0 && errno == ENOSYS) {
+                r = legacy_mount(ctx, mp, target, fstype, source ? source : fstype, -1, fstype,
+                                 ms_flags(attrs), false, &mnt);
+                if (r < 0)
+                        return r;
+                goto done;
+        }
         if (fs < 0)
                 return cairn_log_errno(ctx, negative_errno(), "open filesystem type %s", fstype);
         if (source && fsconfig(fs, FSCONFIG_SET_STRING, "source", source, 0) < 0)
@@ -188,6 +246,7 @@ CAIRN_API int cairn_mount_fs(struct cairn_ctx *ctx, const char *fstype, const ch
         r = attach(ctx, mnt, mp, target, fstype);
         if (r < 0)
                 return r;
+done:
         if (ret_fd)
                 *ret_fd = TAKE_FD(mnt);
         return 0;
@@ -211,6 +270,21 @@ CAIRN_API int cairn_bind_fd(struct cairn_ctx *ctx, int source_fd, const char *ta
         if (r < 0)
                 return r;
         tree = open_tree(source_fd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH | rec);
+        if (tree < 0 && errno == ENOSYS) {
+                struct statvfs src;
+                unsigned long keep = 0;
+
+                /* A remount must repeat the source's locked flags. */
+                if (fstatvfs(source_fd, &src) == 0)
+                        keep = ((src.f_flag & ST_NOSUID) ? MS_NOSUID : 0) |
+                               ((src.f_flag & ST_NODEV) ? MS_NODEV : 0) |
+                               ((src.f_flag & ST_NOEXEC) ? MS_NOEXEC : 0);
+                r = legacy_mount(ctx, mp, target, "bind", NULL, source_fd, "none",
+                                 MS_BIND | (rec ? MS_REC : 0) | keep, flags & CAIRN_BIND_RDONLY, &tree);
+                if (r < 0)
+                        return r;
+                goto check;
+        }
         if (tree < 0)
                 return cairn_log_errno(ctx, negative_errno(), "clone bind source for %s", target);
         if (flags & CAIRN_BIND_RDONLY) {
@@ -224,6 +298,7 @@ CAIRN_API int cairn_bind_fd(struct cairn_ctx *ctx, int source_fd, const char *ta
         r = attach(ctx, tree, mp, target, "bind");
         if (r < 0)
                 return r;
+check:
         if (flags & CAIRN_BIND_RDONLY) {
                 if (fstatvfs(tree, &sv) < 0)
                         return cairn_log_errno(ctx, negative_errno(), "statvfs %s%s", ctx->s->root, target);

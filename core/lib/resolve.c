@@ -4,11 +4,62 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 
+#include <stdbool.h>
+
 #include "resolve.h"
 #include "util.h"
 
+/* Without openat2 (kernels before 5.6, valgrind before 3.20): the same
+ * rules by hand, one component at a time with O_NOFOLLOW.  Paths here are
+ * normalized (no "." or ".."), so staying beneath the root is a matter of
+ * never following a symlink. */
+static int walk_beneath(int root_fd, const char *rel, int flags, int *ret_fd)
+{
+        _cleanup_free_ char *copy = strdup(rel);
+        _cleanup_close_ int dir = -1;
+        char *save = NULL, *c, *next;
+        struct stat st;
+        int fd;
+
+        if (!copy)
+                return -ENOMEM;
+        if (streq(rel, ".")) {
+                fd = openat(root_fd, ".", flags | O_CLOEXEC);
+                if (fd < 0)
+                        return negative_errno();
+                *ret_fd = fd;
+                return 0;
+        }
+        dir = openat(root_fd, ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (dir < 0)
+                return negative_errno();
+        for (c = strtok_r(copy, "/", &save); c; c = next) {
+                next = strtok_r(NULL, "/", &save);
+                if (streq(c, "..") || streq(c, "."))
+                        return -EXDEV;
+                fd = openat(dir, c, (next ? O_PATH | O_DIRECTORY : flags) | O_NOFOLLOW | O_CLOEXEC);
+                if (fd < 0) {
+                        int r = negative_errno();
+                        if ((r == -ENOTDIR || r == -ELOOP) &&
+                            fstatat(dir, c, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode))
+                                return -ELOOP;
+                        return r;
+                }
+                if (!next && (flags & O_PATH) && fstat(fd, &st) == 0 && S_ISLNK(st.st_mode)) {
+                        close(fd);
+                        return -ELOOP;
+                }
+                close(dir);
+                dir = fd;
+        }
+        *ret_fd = TAKE_FD(dir);
+        return 0;
+}
+
 int open_beneath(int root_fd, const char *path, int flags, int *ret_fd)
 {
+        static bool no_openat2;
+
         struct open_how how = {
                 .flags = (uint64_t) (flags | O_CLOEXEC),
                 .resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
@@ -20,9 +71,15 @@ int open_beneath(int root_fd, const char *path, int flags, int *ret_fd)
                 rel++;
         if (!*rel)
                 rel = ".";
+        if (no_openat2)
+                return walk_beneath(root_fd, rel, flags, ret_fd);
         do
                 fd = syscall(SYS_openat2, root_fd, rel, &how, sizeof how);
         while (fd < 0 && (errno == EAGAIN || errno == EINTR));
+        if (fd < 0 && errno == ENOSYS) {
+                no_openat2 = true;
+                return walk_beneath(root_fd, rel, flags, ret_fd);
+        }
         if (fd < 0)
                 return negative_errno();
         *ret_fd = (int) fd;
