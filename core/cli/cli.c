@@ -15,8 +15,13 @@ static const char usage_text[] =
         "Build a sandbox root from a stack of mount plugins, and take it down.\n"
         "\n"
         "Commands:\n"
-        "  setup              build a root; print its path\n"
+        "  setup [--owner PID]\n"
+        "                     build a root; print its path.  --owner: the\n"
+        "                     session belongs to PID; gc takes it when PID is gone\n"
         "  teardown ROOT|ID   undo a session in reverse; idempotent\n"
+        "  list [--json]      the sessions, with their state\n"
+        "  gc [--all]         tear down sessions left by a crash (or whose\n"
+        "                     --owner is gone); --all: every session\n"
         "  check              validate config and plugins; mount nothing\n"
         "  plugins            the available plugins and their options\n"
         "\n"
@@ -81,6 +86,8 @@ static const struct {
         { "teardown", cmd_teardown },
         { "check", cmd_check },
         { "plugins", cmd_plugins },
+        { "list", cmd_list },
+        { "gc", cmd_gc },
 };
 
 __attribute__((visibility("default"))) int cairn_main(int argc, char *argv[])

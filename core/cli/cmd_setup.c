@@ -1,16 +1,66 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+#include <errno.h>
 #include <getopt.h>
+#include <limits.h>
+#include <stdlib.h>
 #include <stdio.h>
 
 #include "cli.h"
 #include "engine.h"
 #include "loader.h"
 #include "log.h"
+#include "sessions.h"
 #include "util.h"
 
 static const char setup_usage[] =
-        "Usage: cairn [OPTIONS] setup\n"
-        "Build a root from the configured stack and print its path.\n";
+        "Usage: cairn [OPTIONS] setup [--owner PID]\n"
+        "Build a root from the configured stack and print its path.\n"
+        "  --owner PID  the session belongs to process PID (its start time is\n"
+        "               recorded, so a reused pid is not mistaken for it);\n"
+        "               `cairn gc` tears the session down once PID is gone\n";
+
+static int parse_setup(int argc, char *argv[], struct setup_opts *o)
+{
+        static const struct option opts[] = {
+                { "owner", required_argument, NULL, 'o' },
+                { "help", no_argument, NULL, 'h' },
+                {},
+        };
+        char *end;
+        long pid;
+        int c, r;
+
+        optind = 1;
+        while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+                switch (c) {
+                case 'o':
+                        errno = 0;
+                        pid = strtol(optarg, &end, 10);
+                        if (errno || *end || end == optarg || pid <= 0 || pid > INT_MAX) {
+                                log_error("--owner \"%s\": not a process id", optarg);
+                                return -EINVAL;
+                        }
+                        o->owner = (pid_t) pid;
+                        r = process_start_time(o->owner, &o->owner_start);
+                        if (r < 0) {
+                                log_error("--owner %ld: no such process", pid);
+                                return -EINVAL;
+                        }
+                        break;
+                case 'h':
+                        printf("%s", setup_usage);
+                        return 1;
+                default:
+                        fprintf(stderr, "%s", setup_usage);
+                        return -EINVAL;
+                }
+        }
+        if (optind < argc) {
+                log_error("setup: unexpected argument \"%s\"", argv[optind]);
+                return -EINVAL;
+        }
+        return 0;
+}
 
 int cmd_setup(struct cli *cli, int argc, char *argv[])
 {
@@ -20,13 +70,9 @@ int cmd_setup(struct cli *cli, int argc, char *argv[])
         struct loader *l = NULL;
         int r, status;
 
-        r = cli_no_options(argc, argv, setup_usage);
+        r = parse_setup(argc, argv, &o);
         if (r != 0)
                 return r > 0 ? EXIT_DONE : EXIT_USAGE;
-        if (optind < argc) {
-                log_error("setup: unexpected argument \"%s\"", argv[optind]);
-                return EXIT_USAGE;
-        }
         if (cli_load(cli, &cfg, &l) < 0)
                 return EXIT_USAGE;
 

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <sys/random.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "engine.h"
 #include "loader.h"
@@ -117,6 +118,8 @@ static int session_begin(const struct cfg *cfg, struct session *s)
         return 0;
 }
 
+static int undo_all(struct session *s, struct loader *loader);
+
 static int journal_entry(struct session *s, const struct cfg_entry *e)
 {
         int r = journal_append(s->j, J_ENTRY, e->name, e->plugin_path, 0,
@@ -174,6 +177,15 @@ int engine_setup(const struct cfg *cfg, struct loader *loader, const struct setu
         r = session_begin(cfg, &s);
         if (r < 0)
                 goto rollback;
+        if (o && o->owner > 0) {
+                char pid[32], start[32];
+
+                snprintf(pid, sizeof pid, "%d", (int) o->owner);
+                snprintf(start, sizeof start, "%llu", o->owner_start);
+                r = journal_append(s.j, J_OWNER, pid, start, 0, 0, NULL);
+                if (r < 0)
+                        goto rollback;
+        }
 
         for (size_t i = 0; i < cfg->n_entries; i++) {
                 const struct cfg_entry *e = &cfg->entries[i];
@@ -241,7 +253,7 @@ rollback:
                 return r; /* nothing was done */
         }
         (void) journal_append(s.j, J_FAILED, NULL, NULL, 0, 0, NULL);
-        u = undo_records(&s, 0, loader);
+        u = undo_all(&s, loader);
         if (u < 0) {
                 log_error("setup failed, and its rollback left something behind; the journal %s "
                           "is kept: run `cairn teardown %s` once it is free",
@@ -305,7 +317,7 @@ static int find_journal(const char *state_dir, const char *root_or_id, char **re
                         continue;
                 free(path);
                 path = xasprintf("%s/%s", state_dir, de->d_name);
-                if (!path || journal_open(path, &j) < 0)
+                if (!path || journal_open(path, JOURNAL_PEEK, &j) < 0)
                         continue;
                 for (size_t i = 0; i < j->n_recs; i++)
                         if (j->recs[i].type == J_ROOT && streq(j->recs[i].a, root_or_id)) {
@@ -320,22 +332,25 @@ static int find_journal(const char *state_dir, const char *root_or_id, char **re
         return -ENOENT;
 }
 
-int engine_teardown(const char *state_dir, const char *root_or_id, struct loader *loader)
+/* Undo everything, retrying once what failed: a busy mount is often free
+ * a moment later (a process leaving it), and the second pass only redoes
+ * what the first could not. */
+static int undo_all(struct session *s, struct loader *loader)
 {
-        _cleanup_free_ char *path = NULL;
-        struct session s = { .root_fd = -1 };
-        int r;
+        int r = undo_records(s, 0, loader);
 
-        r = find_journal(state_dir, root_or_id, &path);
-        if (r == -ENOENT)
-                goto nothing;
-        if (r < 0)
-                return r;
-        r = journal_open(path, &s.j);
-        if (r == -ENOENT)
-                goto nothing;
-        if (r < 0)
-                return log_errno(r, "open journal %s", path);
+        if (r == -EBUSY) {
+                log_notice("retrying what could not be undone");
+                usleep(100 * 1000);
+                r = undo_records(s, 0, loader);
+        }
+        return r;
+}
+
+int engine_teardown_journal(struct journal *j, struct loader *loader)
+{
+        struct session s = { .root_fd = -1, .j = j };
+        int r;
 
         for (size_t i = 0; i < s.j->n_recs; i++)
                 if (s.j->recs[i].type == J_ROOT && !s.root) {
@@ -347,23 +362,42 @@ int engine_teardown(const char *state_dir, const char *root_or_id, struct loader
                 /* The root itself, never a symlink in its place. */
                 s.root_fd = open(s.root, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
                 if (s.root_fd < 0 && errno != ENOENT) {
-                        r = log_errno(negative_errno(), "open root %s", s.root);
+                        (void) log_errno(negative_errno(), "open root %s", s.root);
                         session_close(&s);
-                        return r == -ELOOP || r == -ENOTDIR ? -EBUSY : r;
+                        return -EBUSY;
                 }
         }
         r = journal_append(s.j, J_TEARDOWN, NULL, NULL, 0, 0, NULL);
         if (r >= 0)
-                r = undo_records(&s, 0, loader);
+                r = undo_all(&s, loader);
         if (r < 0) {
                 log_error("teardown of %s left something behind; journal %s kept",
-                          s.root ? s.root : root_or_id, s.j->path);
+                          s.root ? s.root : s.id, s.j->path);
                 session_close(&s);
                 return -EBUSY;
         }
         r = journal_remove(TAKE_PTR(s.j));
         session_close(&s);
         return r < 0 ? -EBUSY : 0;
+}
+
+int engine_teardown(const char *state_dir, const char *root_or_id, struct loader *loader)
+{
+        _cleanup_free_ char *path = NULL;
+        struct journal *j;
+        int r;
+
+        r = find_journal(state_dir, root_or_id, &path);
+        if (r == -ENOENT)
+                goto nothing;
+        if (r < 0)
+                return r;
+        r = journal_open(path, JOURNAL_WAIT, &j);
+        if (r == -ENOENT)
+                goto nothing;
+        if (r < 0)
+                return log_errno(r, "open journal %s", path);
+        return engine_teardown_journal(j, loader);
 nothing:
         log_info("%s: no such session (already torn down?)", root_or_id);
         return 0;

@@ -30,6 +30,8 @@ struct setup_result {
 
 struct setup_opts {
         const char *root_dir; /* --root: build into this existing directory */
+        pid_t owner;          /* --owner: 0 for none */
+        unsigned long long owner_start; /* its start time (see owner.h) */
 };
 
 /* 0: the root is ready (ret filled).
@@ -46,6 +48,9 @@ void setup_result_clear(struct setup_result *r);
  * -EBUSY: something could not be undone (named; journal kept);
  * -EINVAL: not a session id or root path. */
 int engine_teardown(const char *state_dir, const char *root_or_id, struct loader *loader);
+
+/* The same for a journal already opened and locked (gc); takes it. */
+int engine_teardown_journal(struct journal *j, struct loader *loader);
 
 /* Undo the journal's records from index `from` to the end, last first,
  * skipping those already undone; each undo is journaled.  Plugins'

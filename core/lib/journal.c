@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "journal.h"
 #include "log.h"
@@ -22,7 +23,7 @@ static const char *const type_names[_J_MAX] = {
 
 /* Which arguments each type carries: s = string, n = number. */
 static const char *const type_args[_J_MAX] = {
-        [J_SESSION] = "ss", [J_ROOT] = "ss",  [J_OWNER] = "ss",   [J_ENTRY] = "ssn",
+        [J_SESSION] = "ssn", [J_ROOT] = "ss",  [J_OWNER] = "ss",   [J_ENTRY] = "ssn",
         [J_OPT] = "ss",     [J_SKIP] = "s",   [J_END] = "ss",     [J_MKDIR] = "s",
         [J_CREATE] = "s",   [J_MOUNT] = "ss", [J_MOUNTED] = "rn", [J_UNDONE] = "r",
         [J_MODE] = "n",     [J_READY] = "",   [J_FAILED] = "",    [J_TEARDOWN] = "",
@@ -280,24 +281,37 @@ static struct journal *journal_new(int fd, const char *path)
 int journal_create(const char *state_dir, const char *id, struct journal **ret)
 {
         _cleanup_free_ char *path = xasprintf("%s/%s.journal", state_dir, id);
+        _cleanup_free_ char *tmp = xasprintf("%s/.%s.journal.new", state_dir, id);
         _cleanup_close_ int fd = -1;
         struct journal *j;
         int r;
 
-        if (!path)
+        if (!path || !tmp)
                 return -ENOMEM;
-        fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
+        /* Made under a hidden name, locked and given its first record, and
+         * only then linked into place: nobody ever sees an unlocked, empty
+         * journal of a live setup (gc would take it for a dead one). */
+        (void) unlink(tmp);
+        fd = open(tmp, O_RDWR | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
         if (fd < 0)
                 return negative_errno();
-        if (flock(fd, LOCK_EX) < 0)
-                return negative_errno();
+        if (flock(fd, LOCK_EX) < 0) {
+                r = negative_errno();
+                unlink(tmp);
+                return r;
+        }
         j = journal_new(TAKE_FD(fd), path);
-        if (!j)
+        if (!j) {
+                unlink(tmp);
                 return -ENOMEM;
+        }
         j->id = strdup(id);
-        r = j->id ? journal_append(j, J_SESSION, id, JOURNAL_VERSION, 0, 0, NULL) : -ENOMEM;
+        r = j->id ? journal_append(j, J_SESSION, id, JOURNAL_VERSION, 0, (uint64_t) time(NULL), NULL)
+                  : -ENOMEM;
+        if (r >= 0 && link(tmp, path) < 0)
+                r = negative_errno();
+        unlink(tmp);
         if (r < 0) {
-                unlink(path);
                 journal_free(j);
                 return r;
         }
@@ -305,19 +319,37 @@ int journal_create(const char *state_dir, const char *id, struct journal **ret)
         return 0;
 }
 
-int journal_open(const char *path, struct journal **ret)
+int journal_open(const char *path, enum journal_lock lock, struct journal **ret)
 {
         _cleanup_close_ int fd = -1;
         struct journal *j;
         struct stat st;
+        bool active = false;
         int r;
 
         fd = open(path, O_RDWR | O_APPEND | O_CLOEXEC | O_NOFOLLOW);
         if (fd < 0)
                 return negative_errno();
-        while (flock(fd, LOCK_EX) < 0)
-                if (errno != EINTR)
-                        return negative_errno();
+        switch (lock) {
+        case JOURNAL_WAIT:
+                while (flock(fd, LOCK_EX) < 0)
+                        if (errno != EINTR)
+                                return negative_errno();
+                break;
+        case JOURNAL_TRY:
+                if (flock(fd, LOCK_EX | LOCK_NB) < 0)
+                        return errno == EWOULDBLOCK ? -EWOULDBLOCK : negative_errno();
+                break;
+        case JOURNAL_PEEK:
+                /* Held by another cairn: a live setup or teardown. */
+                if (flock(fd, LOCK_SH | LOCK_NB) < 0) {
+                        if (errno != EWOULDBLOCK)
+                                return negative_errno();
+                        active = true;
+                } else
+                        (void) flock(fd, LOCK_UN);
+                break;
+        }
         if (fstat(fd, &st) < 0)
                 return negative_errno();
         if (st.st_nlink == 0)
@@ -329,6 +361,7 @@ int journal_open(const char *path, struct journal **ret)
         j = journal_new(TAKE_FD(fd), path);
         if (!j)
                 return -ENOMEM;
+        j->active = active;
         r = read_records(j);
         if (r < 0) {
                 journal_free(j);

@@ -20,7 +20,7 @@
 #include <stdint.h>
 
 enum jtype {
-        J_SESSION,  /* a = id, b = format version */
+        J_SESSION,  /* a = id, b = format version, n = creation time (Unix) */
         J_ROOT,     /* a = absolute root path, b = "owned" | "given" */
         J_OWNER,    /* a = pid, b = process start time (clock ticks) */
         J_ENTRY,    /* a = entry name, b = plugin path, n = 1 if it has a teardown */
@@ -53,15 +53,23 @@ struct journal {
         uint64_t next_seq;
         struct jrec *recs; /* as read by journal_open(), then appended */
         size_t n_recs, cap_recs;
+        bool active; /* JOURNAL_PEEK: another cairn holds the lock */
+};
+
+enum journal_lock {
+        JOURNAL_WAIT, /* lock, waiting for whoever holds it */
+        JOURNAL_TRY,  /* lock, or -EWOULDBLOCK if another cairn holds it */
+        JOURNAL_PEEK, /* read without keeping a lock; set `active` */
 };
 
 /* Create STATE_DIR/ID.journal exclusively (-EEXIST if it exists), lock it,
  * and write the J_SESSION record. */
 int journal_create(const char *state_dir, const char *id, struct journal **ret);
 
-/* Open and lock an existing journal and read its records.  -ENOENT when it
- * no longer exists (another process finished the session meanwhile). */
-int journal_open(const char *path, struct journal **ret);
+/* Open (and lock, as `lock` says) an existing journal and read its
+ * records.  -ENOENT when it no longer exists (another process finished
+ * the session meanwhile). */
+int journal_open(const char *path, enum journal_lock lock, struct journal **ret);
 
 /* Append one record and sync it; *ret_seq (may be NULL) gets its seq. */
 int journal_append(struct journal *j, enum jtype type, const char *a, const char *b,

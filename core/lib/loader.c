@@ -249,11 +249,6 @@ done:
         return 0;
 }
 
-static int cmp_str(const void *a, const void *b)
-{
-        return strcmp(*(char *const *) a, *(char *const *) b);
-}
-
 int loader_list(struct loader *l, char ***ret_names)
 {
         _cleanup_strv_free_ char **names = NULL;
@@ -281,8 +276,7 @@ int loader_list(struct loader *l, char ***ret_names)
         closedir(d);
         if (r < 0)
                 return r;
-        if (names)
-                qsort(names, strv_length(names), sizeof(char *), cmp_str);
+        strv_sort(names);
         *ret_names = TAKE_PTR(names);
         return 0;
 }

@@ -103,3 +103,14 @@ int write_all(int fd, const void *buf, size_t len)
         }
         return 0;
 }
+
+static int cmp_strp(const void *a, const void *b)
+{
+        return strcmp(*(char *const *) a, *(char *const *) b);
+}
+
+void strv_sort(char **v)
+{
+        if (v)
+                qsort(v, strv_length(v), sizeof(char *), cmp_strp);
+}

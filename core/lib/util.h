@@ -67,6 +67,8 @@ char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int strv_push(char ***v, const char *s);
 size_t strv_length(char *const *v);
 void strv_freep(char ***v);
+/* Sort in C-locale (strcmp) order. */
+void strv_sort(char **v);
 #define _cleanup_strv_free_ _cleanup_(strv_freep)
 
 /* true if `s` is non-empty and only has characters of [a-z0-9_-]. */

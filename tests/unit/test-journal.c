@@ -53,7 +53,7 @@ static void test_roundtrip(void **state)
         assert_int_equal(journal_append(j, J_UNDONE, NULL, NULL, seq, 0, NULL), 0);
         journal_free(j);
 
-        assert_int_equal(journal_open(f->path, &k), 0);
+        assert_int_equal(journal_open(f->path, JOURNAL_WAIT, &k), 0);
         assert_int_equal(k->n_recs, 8);
         assert_string_equal(k->id, "cairn-abcdef");
         assert_int_equal(k->recs[1].type, J_ROOT);
@@ -99,7 +99,7 @@ static void test_torn_last_line(void **state)
         assert_int_equal(write(fd, "2 mount /pr", 11), 11);
         close(fd);
 
-        assert_int_equal(journal_open(f->path, &j), 0);
+        assert_int_equal(journal_open(f->path, JOURNAL_WAIT, &j), 0);
         assert_int_equal(j->n_recs, 2);
         assert_int_equal(j->recs[1].type, J_MKDIR);
         journal_free(j);
@@ -109,11 +109,11 @@ static void test_garbage_refused(void **state)
 {
         struct fixture *f = *state;
         struct journal *j;
-        char *p = scratch_file(f->dir, "cairn-zzzzzz.journal", "0 session cairn-zzzzzz 1\n1 explode /x\n");
+        char *p = scratch_file(f->dir, "cairn-zzzzzz.journal", "0 session cairn-zzzzzz 1 0\n1 explode /x\n");
 
         chmod(p, 0600);
         logs_capture();
-        assert_int_equal(journal_open(p, &j), -EBADMSG);
+        assert_int_equal(journal_open(p, JOURNAL_WAIT, &j), -EBADMSG);
         assert_logged("cairn-zzzzzz.journal:2: unreadable journal record");
         logs_release();
         free(p);
@@ -121,7 +121,7 @@ static void test_garbage_refused(void **state)
         p = scratch_file(f->dir, "cairn-yyyyyy.journal", "1 mkdir /x\n");
         chmod(p, 0600);
         logs_capture();
-        assert_int_equal(journal_open(p, &j), -EBADMSG);
+        assert_int_equal(journal_open(p, JOURNAL_WAIT, &j), -EBADMSG);
         assert_logged("not a cairn journal");
         logs_release();
         free(p);
@@ -131,11 +131,11 @@ static void test_untrusted_refused(void **state)
 {
         struct fixture *f = *state;
         struct journal *j;
-        char *p = scratch_file(f->dir, "cairn-wwwwww.journal", "0 session cairn-wwwwww 1\n");
+        char *p = scratch_file(f->dir, "cairn-wwwwww.journal", "0 session cairn-wwwwww 1 0\n");
 
         chmod(p, 0666);
         logs_capture();
-        assert_int_equal(journal_open(p, &j), -EPERM);
+        assert_int_equal(journal_open(p, JOURNAL_WAIT, &j), -EPERM);
         assert_logged("not a journal cairn wrote");
         logs_release();
         free(p);
@@ -160,7 +160,7 @@ static void test_lock_and_gone(void **state)
                 close(j->fd);
                 close(pipefd[0]);
                 assert_int_equal(write(pipefd[1], "x", 1), 1);
-                _exit(journal_open(f->path, &k) == -ENOENT ? 0 : 1);
+                _exit(journal_open(f->path, JOURNAL_WAIT, &k) == -ENOENT ? 0 : 1);
         }
         close(pipefd[1]);
         assert_int_equal(read(pipefd[0], &c, 1), 1);

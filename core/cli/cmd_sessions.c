@@ -1,0 +1,144 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* list and gc: the sessions in state_dir. */
+#include <getopt.h>
+#include <stdio.h>
+#include <time.h>
+
+#include "cli.h"
+#include "loader.h"
+#include "log.h"
+#include "sessions.h"
+#include "util.h"
+
+static const char list_usage[] =
+        "Usage: cairn [OPTIONS] list [--json]\n"
+        "The sessions: id, state, root, creation time (UTC), owner pid.  A state\n"
+        "marked (stale) belongs to a setup or teardown that died: `cairn gc`.\n";
+
+static const char gc_usage[] =
+        "Usage: cairn [OPTIONS] gc [--all]\n"
+        "Tear down sessions whose setup or teardown died, and ready sessions\n"
+        "whose --owner process is gone.  --all: every session.\n";
+
+/* A JSON string: quotes, backslashes and control characters escaped. */
+static void json_string(FILE *f, const char *s)
+{
+        fputc('"', f);
+        for (const unsigned char *p = (const unsigned char *) s; *p; p++) {
+                if (*p == '"' || *p == '\\')
+                        fprintf(f, "\\%c", *p);
+                else if (*p < 0x20)
+                        fprintf(f, "\\u%04x", *p);
+                else
+                        fputc(*p, f);
+        }
+        fputc('"', f);
+}
+
+static void iso_time(time_t t, char buf[static 32])
+{
+        struct tm tm;
+
+        if (!gmtime_r(&t, &tm) || !strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", &tm))
+                snprintf(buf, 32, "?");
+}
+
+/* Parse [--json] / [--all]: the one flag a command takes. */
+static int one_flag(int argc, char *argv[], const char *flag, const char *usage, bool *ret)
+{
+        const struct option opts[] = {
+                { flag, no_argument, NULL, 'f' },
+                { "help", no_argument, NULL, 'h' },
+                {},
+        };
+        int c;
+
+        *ret = false;
+        optind = 1;
+        while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+                if (c == 'f')
+                        *ret = true;
+                else if (c == 'h') {
+                        printf("%s", usage);
+                        return 1;
+                } else {
+                        fprintf(stderr, "%s", usage);
+                        return -EINVAL;
+                }
+        }
+        if (optind < argc) {
+                log_error("%s: unexpected argument \"%s\"", argv[0], argv[optind]);
+                return -EINVAL;
+        }
+        return 0;
+}
+
+int cmd_list(struct cli *cli, int argc, char *argv[])
+{
+        struct session_info *v = NULL;
+        struct cfg *cfg = NULL;
+        size_t n = 0;
+        bool json;
+        int r;
+
+        r = one_flag(argc, argv, "json", list_usage, &json);
+        if (r != 0)
+                return r > 0 ? EXIT_DONE : EXIT_USAGE;
+        if (cfg_load_settings(cli->config, cli->confdir, &cfg) < 0)
+                return EXIT_USAGE;
+        r = sessions_list(cfg->state_dir, &v, &n);
+        cfg_free(cfg);
+        if (r < 0)
+                return EXIT_USAGE;
+        if (json)
+                printf("{\"sessions\":[");
+        for (size_t i = 0; i < n; i++) {
+                char when[32];
+
+                iso_time(v[i].created, when);
+                if (!json) {
+                        printf("%s %s%s %s %s ", v[i].id, session_state_name(v[i].state),
+                               v[i].stale ? "(stale)" : "", v[i].root ? v[i].root : "-", when);
+                        if (v[i].owner > 0)
+                                printf("%d%s\n", (int) v[i].owner, v[i].owner_alive ? "" : "(gone)");
+                        else
+                                printf("-\n");
+                        continue;
+                }
+                printf("%s{\"id\":", i ? "," : "");
+                json_string(stdout, v[i].id);
+                printf(",\"root\":");
+                json_string(stdout, v[i].root ? v[i].root : "");
+                printf(",\"state\":\"%s\",\"stale\":%s,\"created\":\"%s\",\"owner\":",
+                       session_state_name(v[i].state), v[i].stale ? "true" : "false", when);
+                if (v[i].owner > 0)
+                        printf("%d,\"owner_alive\":%s}", (int) v[i].owner,
+                               v[i].owner_alive ? "true" : "false");
+                else
+                        printf("null,\"owner_alive\":null}");
+        }
+        if (json)
+                printf("]}\n");
+        sessions_free(v, n);
+        return fflush(stdout) == 0 ? EXIT_DONE : EXIT_USAGE;
+}
+
+int cmd_gc(struct cli *cli, int argc, char *argv[])
+{
+        struct cfg *cfg = NULL;
+        struct loader *l = NULL;
+        bool all;
+        int r;
+
+        r = one_flag(argc, argv, "all", gc_usage, &all);
+        if (r != 0)
+                return r > 0 ? EXIT_DONE : EXIT_USAGE;
+        if (cfg_load_settings(cli->config, cli->confdir, &cfg) < 0)
+                return EXIT_USAGE;
+        r = loader_new(cfg->plugin_dir, &l);
+        if (r >= 0)
+                r = sessions_gc(cfg->state_dir, all, l);
+        loader_free(l);
+        cfg_free(cfg);
+        return r < 0 ? EXIT_LEFTOVER : EXIT_DONE;
+}

@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The sessions in a state directory: what each one is (from its journal),
+ * whether a live cairn is working on it (its lock), whether its owner
+ * process still runs; and gc, which finishes what crashed.
+ */
+#ifndef CAIRN_SESSIONS_H
+#define CAIRN_SESSIONS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+#include <time.h>
+
+#include "journal.h"
+
+struct loader;
+
+enum session_state {
+        SESSION_SETTING_UP,
+        SESSION_READY,
+        SESSION_TEARING_DOWN,
+        SESSION_FAILED, /* setup failed and its rollback left something */
+};
+
+struct session_info {
+        char *id;
+        char *root;
+        enum session_state state;
+        bool stale; /* not ready, and no live cairn holds it: it crashed */
+        time_t created;
+        pid_t owner; /* 0: none */
+        unsigned long long owner_start;
+        bool owner_alive;
+};
+
+const char *session_state_name(enum session_state s);
+
+/* What a journal says about its session (`active`: a live cairn holds it). */
+int session_info_from_journal(const struct journal *j, bool active, struct session_info *ret);
+void session_info_clear(struct session_info *si);
+
+/* Every session in state_dir, sorted by id.  A missing state_dir has none. */
+int sessions_list(const char *state_dir, struct session_info **ret, size_t *ret_n);
+void sessions_free(struct session_info *v, size_t n);
+
+/* Tear down the sessions that crashed (setup or teardown died) and the
+ * ready ones whose owner is gone; with `all`, every session (waiting for
+ * those in progress).  0, or -EBUSY if something could not be undone. */
+int sessions_gc(const char *state_dir, bool all, struct loader *loader);
+
+/* A process's start time, in clock ticks since boot (field 22 of
+ * /proc/PID/stat): with the pid, it names one process even after the pid
+ * is reused.  -ESRCH if there is no such process. */
+int process_start_time(pid_t pid, unsigned long long *ret);
+
+#endif
