@@ -291,7 +291,6 @@ int journal_create(const char *state_dir, const char *id, struct journal **ret)
         /* Made under a hidden name, locked and given its first record, and
          * only then linked into place: nobody ever sees an unlocked, empty
          * journal of a live setup (gc would take it for a dead one). */
-        (void) unlink(tmp);
         fd = open(tmp, O_RDWR | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
         if (fd < 0)
                 return negative_errno();

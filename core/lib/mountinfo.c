@@ -46,12 +46,15 @@ bool mountinfo_beneath(struct libmnt_table *tb, const char *path, const char **r
 
         if (!it)
                 return true; /* cannot tell: say yes, so nothing is removed */
+        /* "DIR/" asks for what is strictly beneath DIR; "DIR" for DIR too. */
+        bool strict = n > 1 && path[n - 1] == '/';
+
         while (n > 1 && path[n - 1] == '/')
                 n--;
         while (mnt_table_next_fs(tb, it, &fs) == 0) {
                 const char *t = mnt_fs_get_target(fs);
 
-                if (t && strncmp(t, path, n) == 0 && (t[n] == '\0' || t[n] == '/')) {
+                if (t && strncmp(t, path, n) == 0 && ((t[n] == '\0' && !strict) || t[n] == '/')) {
                         if (ret_target)
                                 *ret_target = t;
                         if (ret_id)

@@ -16,8 +16,8 @@ struct libmnt_table;
 int mountinfo_load(struct libmnt_table **ret);
 void mountinfo_free(struct libmnt_table *tb);
 
-/* The first mount at `path` or beneath it: returns true and its target
- * (owned by the table) and ID. */
+/* The first mount at `path` or beneath it ("PATH/": strictly beneath):
+ * returns true and its target (owned by the table) and ID. */
 bool mountinfo_beneath(struct libmnt_table *tb, const char *path, const char **ret_target,
                        uint64_t *ret_id);
 

@@ -2,6 +2,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <sys/file.h>
 
 #include "engine.h"
 #include "log.h"
@@ -187,12 +188,42 @@ int sessions_list(const char *state_dir, struct session_info **ret, size_t *ret_
         return 0;
 }
 
+/* A journal still under its hidden name (".ID.journal.new") belongs to a
+ * setup that died before its first record was linked into place: it made
+ * nothing yet.  Remove it unless a live setup holds it. */
+static void remove_unborn(const char *state_dir)
+{
+        struct dirent *de;
+        DIR *d = opendir(state_dir);
+
+        if (!d)
+                return;
+        while ((de = readdir(d))) {
+                size_t n = strlen(de->d_name);
+                _cleanup_free_ char *p = NULL;
+                _cleanup_close_ int fd = -1;
+
+                if (de->d_name[0] != '.' || n < 13 || !streq(de->d_name + n - 12, ".journal.new"))
+                        continue;
+                p = xasprintf("%s/%s", state_dir, de->d_name);
+                if (!p)
+                        break;
+                fd = open(p, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+                if (fd < 0 || flock(fd, LOCK_EX | LOCK_NB) < 0)
+                        continue;
+                if (unlink(p) == 0)
+                        log_info("%s: removed the journal of a setup that died at its start", p);
+        }
+        closedir(d);
+}
+
 int sessions_gc(const char *state_dir, bool all, struct loader *loader)
 {
         _cleanup_strv_free_ char **paths = NULL;
         unsigned failed = 0;
         int r;
 
+        remove_unborn(state_dir);
         r = journal_paths(state_dir, &paths);
         if (r < 0)
                 return r;

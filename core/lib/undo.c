@@ -192,7 +192,16 @@ static int undo_mount(struct undo *u, const struct jrec *r, uint64_t id)
         if (!via)
                 return -ENOMEM;
         if (umount2(via, UMOUNT_NOFOLLOW) < 0) {
+                _cleanup_free_ char *below = xasprintf("%s/", full);
+                const char *t;
+
                 k = negative_errno();
+                /* Busy because of a mount on top of something inside it?
+                 * Name that mount: it is what the admin has to remove. */
+                if (k == -EBUSY && below && mountinfo_beneath(tb, below, &t, NULL))
+                        return log_errno(k, "unmount %s: %s is mounted inside it, not by cairn "
+                                         "(left mounted; teardown can finish once it is gone)",
+                                         full, t);
                 return log_errno(k, "unmount %s (left mounted; teardown can finish later)", full);
         }
         mountinfo_forget(tb, id);
