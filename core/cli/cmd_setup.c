@@ -3,6 +3,8 @@
 #include <getopt.h>
 #include <limits.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
 #include <stdio.h>
 
 #include "cli.h"
@@ -13,8 +15,11 @@
 #include "util.h"
 
 static const char setup_usage[] =
-        "Usage: cairn [OPTIONS] setup [--owner PID]\n"
+        "Usage: cairn [OPTIONS] setup [--root DIR] [--owner PID]\n"
         "Build a root from the configured stack and print its path.\n"
+        "  --root DIR   build into this existing directory (an OCI bundle's\n"
+        "               rootfs, say) instead of a new one; teardown removes\n"
+        "               what cairn made in it and leaves DIR as it was\n"
         "  --owner PID  the session belongs to process PID (its start time is\n"
         "               recorded, so a reused pid is not mistaken for it);\n"
         "               `cairn gc` tears the session down once PID is gone\n";
@@ -23,6 +28,7 @@ static int parse_setup(int argc, char *argv[], struct setup_opts *o)
 {
         static const struct option opts[] = {
                 { "owner", required_argument, NULL, 'o' },
+                { "root", required_argument, NULL, 'r' },
                 { "help", no_argument, NULL, 'h' },
                 {},
         };
@@ -47,6 +53,20 @@ static int parse_setup(int argc, char *argv[], struct setup_opts *o)
                                 return -EINVAL;
                         }
                         break;
+                case 'r': {
+                        struct stat st;
+
+                        if (stat(optarg, &st) < 0) {
+                                log_error("--root %s: %s", optarg, strerror(errno));
+                                return -EINVAL;
+                        }
+                        if (!S_ISDIR(st.st_mode)) {
+                                log_error("--root %s: not a directory", optarg);
+                                return -EINVAL;
+                        }
+                        o->root_dir = optarg;
+                        break;
+                }
                 case 'h':
                         printf("%s", setup_usage);
                         return 1;

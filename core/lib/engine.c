@@ -67,6 +67,35 @@ static int ensure_state_dir(const char *dir)
 
 /* Make the session: journal first, then the root it announces, mode 0700
  * until setup is done. */
+/* A new journal under a fresh random id, its J_ROOT record announcing
+ * `root` (NULL: ROOT_PARENT/ID, made next). */
+static int session_journal(const struct cfg *cfg, struct session *s, char id[static sizeof(ID_PREFIX) + ID_RANDOM])
+{
+        int r;
+
+        for (unsigned tries = 0;; tries++) {
+                r = random_id(id);
+                if (r < 0)
+                        return log_errno(r, "random session id");
+                r = journal_create(cfg->state_dir, id, &s->j);
+                if (r == -EEXIST && tries < 100)
+                        continue;
+                if (r < 0)
+                        return log_errno(r, "create journal %s/%s.journal", cfg->state_dir, id);
+                s->id = strdup(id);
+                return s->id ? 0 : -ENOMEM;
+        }
+}
+
+static void session_abandon(struct session *s)
+{
+        (void) journal_remove(TAKE_PTR(s->j));
+        free(TAKE_PTR(s->root));
+        free(TAKE_PTR(s->id));
+}
+
+/* Make the session: journal first, then the root it announces, mode 0700
+ * until setup is done. */
 static int session_begin(const struct cfg *cfg, struct session *s)
 {
         _cleanup_free_ char *parent = NULL;
@@ -86,17 +115,11 @@ static int session_begin(const struct cfg *cfg, struct session *s)
                 return log_errno(negative_errno(), "root_parent %s", parent);
 
         for (unsigned tries = 0;; tries++) {
-                r = random_id(id);
+                r = session_journal(cfg, s, id);
                 if (r < 0)
-                        return log_errno(r, "random session id");
-                r = journal_create(cfg->state_dir, id, &s->j);
-                if (r == -EEXIST && tries < 100)
-                        continue;
-                if (r < 0)
-                        return log_errno(r, "create journal %s/%s.journal", cfg->state_dir, id);
+                        return r;
                 s->root = xasprintf("%s/%s", streq(parent, "/") ? "" : parent, id);
-                s->id = strdup(id);
-                if (!s->root || !s->id)
+                if (!s->root)
                         return -ENOMEM;
                 r = journal_append(s->j, J_ROOT, s->root, "owned", 0, 0, &seq);
                 if (r < 0)
@@ -104,10 +127,9 @@ static int session_begin(const struct cfg *cfg, struct session *s)
                 if (mkdirat(pfd, id, 0700) == 0)
                         break;
                 r = negative_errno();
+                /* Not ours: the undo must not remove it. */
                 (void) journal_append(s->j, J_UNDONE, NULL, NULL, seq, 0, NULL);
-                (void) journal_remove(TAKE_PTR(s->j));
-                free(TAKE_PTR(s->root));
-                free(TAKE_PTR(s->id));
+                session_abandon(s);
                 if (r != -EEXIST || tries >= 100)
                         return log_errno(r, "create root %s/%s", parent, id);
         }
@@ -116,6 +138,37 @@ static int session_begin(const struct cfg *cfg, struct session *s)
         if (s->root_fd < 0)
                 return log_errno(negative_errno(), "open root %s", s->root);
         return 0;
+}
+
+static int find_journal(const char *state_dir, const char *root_or_id, char **ret_path);
+
+/* --root DIR: the session uses an existing directory, which stays as it
+ * is (its mode too); teardown removes only what cairn made in it. */
+static int session_begin_given(const struct cfg *cfg, const char *dir, struct session *s)
+{
+        _cleanup_free_ char *real = NULL, *other = NULL;
+        char id[sizeof(ID_PREFIX) + ID_RANDOM];
+        int r;
+
+        r = ensure_state_dir(cfg->state_dir);
+        if (r < 0)
+                return r;
+        real = realpath(dir, NULL);
+        if (!real)
+                return log_errno(negative_errno(), "--root %s", dir);
+        if (find_journal(cfg->state_dir, real, &other) == 0 && access(other, F_OK) == 0) {
+                log_error("--root %s: already the root of a session (%s)", real, other);
+                return -EBUSY;
+        }
+        s->root_fd = open(real, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (s->root_fd < 0)
+                return log_errno(negative_errno(), "--root %s", real);
+        r = session_journal(cfg, s, id);
+        if (r < 0)
+                return r;
+        s->root = TAKE_PTR(real);
+        s->owned_root = false;
+        return journal_append(s->j, J_ROOT, s->root, "given", 0, 0, NULL);
 }
 
 static int undo_all(struct session *s, struct loader *loader);
@@ -167,14 +220,10 @@ int engine_setup(const struct cfg *cfg, struct loader *loader, const struct setu
         enum entry_status *status = NULL;
         int r, u;
 
-        if (o && o->root_dir) {
-                log_error("--root is not supported yet");
-                return -EOPNOTSUPP;
-        }
         status = calloc(cfg->n_entries + 1, sizeof *status);
         if (!status)
                 return -ENOMEM;
-        r = session_begin(cfg, &s);
+        r = o && o->root_dir ? session_begin_given(cfg, o->root_dir, &s) : session_begin(cfg, &s);
         if (r < 0)
                 goto rollback;
         if (o && o->owner > 0) {
@@ -228,7 +277,7 @@ int engine_setup(const struct cfg *cfg, struct loader *loader, const struct setu
                         goto rollback;
         }
 
-        {
+        if (s.owned_root) {
                 char buf[32];
                 /* Only now may others use the root. */
                 if (chmod(fd_path(s.root_fd, buf), cfg->root_mode) < 0) {
@@ -299,12 +348,23 @@ static int find_journal(const char *state_dir, const char *root_or_id, char **re
                 return -EINVAL;
         }
         if (id_is_valid(base)) {
+                struct journal *j;
+                bool match = false;
+
                 path = xasprintf("%s/%s.journal", state_dir, base);
                 if (!path)
                         return -ENOMEM;
-                *ret_path = TAKE_PTR(path);
-                return 0;
+                if (journal_open(path, JOURNAL_PEEK, &j) < 0)
+                        goto scan; /* gone, or a --root DIR named like an id */
+                for (size_t i = 0; i < j->n_recs && !match; i++)
+                        match = j->recs[i].type == J_ROOT && streq(j->recs[i].a, root_or_id);
+                journal_free(j);
+                if (match) {
+                        *ret_path = TAKE_PTR(path);
+                        return 0;
+                }
         }
+scan:
         /* A root given with --root: ask each journal whose it is. */
         d = opendir(state_dir);
         if (!d)
@@ -383,10 +443,13 @@ int engine_teardown_journal(struct journal *j, struct loader *loader)
 
 int engine_teardown(const char *state_dir, const char *root_or_id, struct loader *loader)
 {
-        _cleanup_free_ char *path = NULL;
+        _cleanup_free_ char *path = NULL, *real = NULL;
         struct journal *j;
         int r;
 
+        /* Roots are journaled by their canonical path. */
+        if (root_or_id[0] == '/' && (real = realpath(root_or_id, NULL)) && !streq(real, "/"))
+                root_or_id = real;
         r = find_journal(state_dir, root_or_id, &path);
         if (r == -ENOENT)
                 goto nothing;
