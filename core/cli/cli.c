@@ -20,6 +20,9 @@ static const char usage_text[] =
         "                     --owner: the session belongs to PID; gc takes it\n"
         "                     when PID is gone\n"
         "  teardown ROOT|ID   undo a session in reverse; idempotent\n"
+        "  exec [--root DIR] -- CMD [ARG...]\n"
+        "                     private mount namespace, setup, chroot, run CMD,\n"
+        "                     teardown; exit with CMD's status\n"
         "  list [--json]      the sessions, with their state\n"
         "  gc [--all]         tear down sessions left by a crash (or whose\n"
         "                     --owner is gone); --all: every session\n"
@@ -89,6 +92,7 @@ static const struct {
         { "plugins", cmd_plugins },
         { "list", cmd_list },
         { "gc", cmd_gc },
+        { "exec", cmd_exec },
 };
 
 __attribute__((visibility("default"))) int cairn_main(int argc, char *argv[])

@@ -27,6 +27,7 @@ int cmd_check(struct cli *cli, int argc, char *argv[]);
 int cmd_plugins(struct cli *cli, int argc, char *argv[]);
 int cmd_list(struct cli *cli, int argc, char *argv[]);
 int cmd_gc(struct cli *cli, int argc, char *argv[]);
+int cmd_exec(struct cli *cli, int argc, char *argv[]);
 
 /* Load the config and its plugins; on failure the error is logged. */
 int cli_load(struct cli *cli, struct cfg **ret_cfg, struct loader **ret_loader);

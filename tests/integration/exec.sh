@@ -20,4 +20,55 @@ is "$RC" 64 "exec returns the command's exit status (ldconfig --no-such-option: 
 check "... and leaves no root" dir_is_empty "$IT_ROOTS"
 check "... and no journal" no_journals
 
+# A static helper bound at /t, to exit, die or wait as told.
+SB=$abs_top_builddir/tests/integration/sandboxed
+[ -x "$SB" ] || bail "$SB not built"
+install -m 0755 "$SB" "$IT_HOST/sandboxed" || bail "copy $SB"
+{ cat "$IT_CONF"; printf '\n[t]\nplugin = binbind\nsource = %s\ntarget = /t\n' "$IT_HOST/sandboxed"; } >"$IT_DIR/exec.conf"
+sed -i 's/^stack = .*/stack = proc runsc kvm t/' "$IT_DIR/exec.conf"
+E=(-c "$IT_DIR/exec.conf" --set runtime="$IT_RUNTIME" exec --)
+
+leaves_nothing() {
+        check "$1: no root left" dir_is_empty "$IT_ROOTS"
+        check "$1: no journal left" no_journals
+        check "$1: no mount left" nothing_mounted_under "$IT_ROOTS"
+}
+
+run_cairn "${E[@]}" /t exit 0
+is "$RC" 0 "exec: exit status 0 passed through"
+run_cairn "${E[@]}" /t exit 7
+is "$RC" 7 "exec: exit status 7 passed through"
+leaves_nothing "exit 7"
+run_cairn "${E[@]}" /t kill 11
+is "$RC" $((128 + 11)) "exec: killed by SIGSEGV gives 128+11"
+run_cairn "${E[@]}" /t kill 9
+is "$RC" $((128 + 9)) "exec: killed by SIGKILL gives 128+9"
+leaves_nothing "command killed"
+
+run_cairn "${E[@]}" /no/such/command
+is "$RC" 127 "exec: a missing command gives 127"
+check "exec: ... with a message naming it" grep -q "/no/such/command" "$IT_DIR/err"
+leaves_nothing "missing command"
+
+# SIGTERM to cairn reaches the command (which then exits 42).
+"$IT_CAIRN" --confdir "$IT_CONFD" "${E[@]}" /t wait-term >"$IT_DIR/wt.out" 2>"$IT_DIR/wt.err" &
+cairn_pid=$!
+for _ in $(seq 100); do [ -s "$IT_DIR/wt.out" ] && break; sleep 0.1; done
+check "exec: the command started" test -s "$IT_DIR/wt.out"
+kill -TERM "$cairn_pid"
+wait "$cairn_pid"
+is "$?" 42 "exec: SIGTERM is forwarded to the command (it exits 42)"
+leaves_nothing "SIGTERM"
+
+# The command killed from outside with SIGKILL.
+"$IT_CAIRN" --confdir "$IT_CONFD" "${E[@]}" /t wait-term >"$IT_DIR/wk.out" 2>"$IT_DIR/wk.err" &
+cairn_pid=$!
+for _ in $(seq 100); do [ -s "$IT_DIR/wk.out" ] && break; sleep 0.1; done
+child=$(head -n 1 "$IT_DIR/wk.out")
+check "exec: the command reported its pid" test -n "$child"
+[ -n "$child" ] && kill -KILL "$child"
+wait "$cairn_pid"
+is "$?" $((128 + 9)) "exec: the command killed with SIGKILL gives 137"
+leaves_nothing "SIGKILL from outside"
+
 done_testing
