@@ -5,6 +5,7 @@
 #include <time.h>
 
 #include "cli.h"
+#include "json.h"
 #include "loader.h"
 #include "log.h"
 #include "sessions.h"
@@ -19,21 +20,6 @@ static const char gc_usage[] =
         "Usage: cairn [OPTIONS] gc [--all]\n"
         "Tear down sessions whose setup or teardown died, and ready sessions\n"
         "whose --owner process is gone.  --all: every session.\n";
-
-/* A JSON string: quotes, backslashes and control characters escaped. */
-static void json_string(FILE *f, const char *s)
-{
-        fputc('"', f);
-        for (const unsigned char *p = (const unsigned char *) s; *p; p++) {
-                if (*p == '"' || *p == '\\')
-                        fprintf(f, "\\%c", *p);
-                else if (*p < 0x20)
-                        fprintf(f, "\\u%04x", *p);
-                else
-                        fputc(*p, f);
-        }
-        fputc('"', f);
-}
 
 static void iso_time(time_t t, char buf[static 32])
 {
@@ -112,10 +98,13 @@ int cmd_list(struct cli *cli, int argc, char *argv[])
                 printf(",\"state\":\"%s\",\"stale\":%s,\"created\":\"%s\",\"owner\":",
                        session_state_name(v[i].state), v[i].stale ? "true" : "false", when);
                 if (v[i].owner > 0)
-                        printf("%d,\"owner_alive\":%s}", (int) v[i].owner,
+                        printf("%d,\"owner_alive\":%s", (int) v[i].owner,
                                v[i].owner_alive ? "true" : "false");
                 else
-                        printf("null,\"owner_alive\":null}");
+                        printf("null,\"owner_alive\":null");
+                putchar(',');
+                json_entries(stdout, v[i].entries, v[i].n_entries);
+                putchar('}');
         }
         if (json)
                 printf("]}\n");

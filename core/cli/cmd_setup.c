@@ -8,6 +8,7 @@
 #include <stdio.h>
 
 #include "cli.h"
+#include "json.h"
 #include "engine.h"
 #include "loader.h"
 #include "log.h"
@@ -15,20 +16,48 @@
 #include "util.h"
 
 static const char setup_usage[] =
-        "Usage: cairn [OPTIONS] setup [--root DIR] [--owner PID]\n"
+        "Usage: cairn [OPTIONS] setup [--root DIR] [--owner PID] [--json]\n"
         "Build a root from the configured stack and print its path.\n"
         "  --root DIR   build into this existing directory (an OCI bundle's\n"
         "               rootfs, say) instead of a new one; teardown removes\n"
         "               what cairn made in it and leaves DIR as it was\n"
         "  --owner PID  the session belongs to process PID (its start time is\n"
         "               recorded, so a reused pid is not mistaken for it);\n"
-        "               `cairn gc` tears the session down once PID is gone\n";
+        "               `cairn gc` tears the session down once PID is gone\n"
+        "  --json       print {\"id\",\"root\",\"entries\":[{\"name\",\"plugin\",\"status\"}]}\n";
 
-static int parse_setup(int argc, char *argv[], struct setup_opts *o)
+static const char *const status_names[] = {
+        [ENTRY_DONE] = "done", [ENTRY_SKIPPED] = "skipped", [ENTRY_FAILED] = "failed",
+};
+
+static void print_json(const struct cfg *cfg, const struct setup_result *res)
+{
+        struct session_entry *v = calloc(cfg->n_entries + 1, sizeof *v);
+
+        if (!v) {
+                printf("%s\n", res->root); /* cannot happen in practice */
+                return;
+        }
+        for (size_t i = 0; i < cfg->n_entries; i++)
+                v[i] = (struct session_entry) { .name = cfg->entries[i].name,
+                                                .plugin = cfg->entries[i].plugin_name,
+                                                .status = status_names[res->status[i]] };
+        fputs("{\"id\":", stdout);
+        json_string(stdout, res->id);
+        fputs(",\"root\":", stdout);
+        json_string(stdout, res->root);
+        putchar(',');
+        json_entries(stdout, v, cfg->n_entries);
+        fputs("}\n", stdout);
+        free(v);
+}
+
+static int parse_setup(int argc, char *argv[], struct setup_opts *o, bool *json)
 {
         static const struct option opts[] = {
                 { "owner", required_argument, NULL, 'o' },
                 { "root", required_argument, NULL, 'r' },
+                { "json", no_argument, NULL, 'j' },
                 { "help", no_argument, NULL, 'h' },
                 {},
         };
@@ -67,6 +96,9 @@ static int parse_setup(int argc, char *argv[], struct setup_opts *o)
                         o->root_dir = optarg;
                         break;
                 }
+                case 'j':
+                        *json = true;
+                        break;
                 case 'h':
                         printf("%s", setup_usage);
                         return 1;
@@ -86,11 +118,12 @@ int cmd_setup(struct cli *cli, int argc, char *argv[])
 {
         struct setup_result res = {};
         struct setup_opts o = {};
+        bool json = false;
         struct cfg *cfg = NULL;
         struct loader *l = NULL;
         int r, status;
 
-        r = parse_setup(argc, argv, &o);
+        r = parse_setup(argc, argv, &o, &json);
         if (r != 0)
                 return r > 0 ? EXIT_DONE : EXIT_USAGE;
         if (cli_load(cli, &cfg, &l) < 0)
@@ -98,7 +131,10 @@ int cmd_setup(struct cli *cli, int argc, char *argv[])
 
         r = engine_setup(cfg, l, &o, &res);
         if (r == 0) {
-                printf("%s\n", res.root);
+                if (json)
+                        print_json(cfg, &res);
+                else
+                        printf("%s\n", res.root);
                 status = fflush(stdout) == 0 ? EXIT_DONE : EXIT_SETUP_FAILED;
                 if (status != EXIT_DONE) {
                         /* Nobody learnt the root: take it down again. */

@@ -243,7 +243,7 @@ int engine_setup(const struct cfg *cfg, struct loader *loader, const struct setu
                 if (!e->enabled) {
                         log_notice("[%s] skipped: when %s does not hold", e->name, e->when);
                         status[i] = ENTRY_SKIPPED;
-                        r = journal_append(s.j, J_SKIP, e->name, NULL, 0, 0, NULL);
+                        r = journal_append(s.j, J_SKIP, e->name, e->plugin_name, 0, 0, NULL);
                         if (r < 0)
                                 goto rollback;
                         continue;

@@ -24,7 +24,7 @@ static const char *const type_names[_J_MAX] = {
 /* Which arguments each type carries: s = string, n = number. */
 static const char *const type_args[_J_MAX] = {
         [J_SESSION] = "ssn", [J_ROOT] = "ss",  [J_OWNER] = "ss",   [J_ENTRY] = "ssn",
-        [J_OPT] = "ss",     [J_SKIP] = "s",   [J_END] = "ss",     [J_MKDIR] = "s",
+        [J_OPT] = "ss",     [J_SKIP] = "ss",  [J_END] = "ss",     [J_MKDIR] = "s",
         [J_CREATE] = "s",   [J_MOUNT] = "ss", [J_MOUNTED] = "rn", [J_UNDONE] = "r",
         [J_MODE] = "n",     [J_READY] = "",   [J_FAILED] = "",    [J_TEARDOWN] = "",
 };

@@ -25,7 +25,7 @@ enum jtype {
         J_OWNER,    /* a = pid, b = process start time (clock ticks) */
         J_ENTRY,    /* a = entry name, b = plugin path, n = 1 if it has a teardown */
         J_OPT,      /* a = key, b = value (of the last J_ENTRY) */
-        J_SKIP,     /* a = entry name: `when` did not hold */
+        J_SKIP,     /* a = entry name, b = plugin name: `when` did not hold */
         J_END,      /* a = entry name, b = "done" | "failed" */
         J_MKDIR,    /* a = path inside the root */
         J_CREATE,   /* a = path inside the root (an empty file) */

@@ -60,6 +60,38 @@ static bool owner_alive(pid_t pid, unsigned long long start)
         return process_start_time(pid, &now) == 0 && now == start;
 }
 
+/* "binbind" from ".../binbind.so" (or "(built-in NAME)" in tests). */
+static char *plugin_name_of(const char *path)
+{
+        const char *b = strrchr(path, '/');
+        size_t n;
+
+        if (strncmp(path, "(built-in ", 10) == 0)
+                return strndup(path + 10, strlen(path + 10) - (path[strlen(path) - 1] == ')'));
+        b = b ? b + 1 : path;
+        n = strlen(b);
+        return strndup(b, n > 3 && streq(b + n - 3, ".so") ? n - 3 : n);
+}
+
+static int add_entry(struct session_info *si, const char *name, char *plugin, const char *status)
+{
+        struct session_entry *v = realloc(si->entries, (si->n_entries + 1) * sizeof *v);
+
+        if (!v) {
+                free(plugin);
+                return -ENOMEM;
+        }
+        si->entries = v;
+        v[si->n_entries] = (struct session_entry) { .name = strdup(name), .plugin = plugin, .status = status };
+        if (!v[si->n_entries].name || !plugin) {
+                free(v[si->n_entries].name);
+                free(plugin);
+                return -ENOMEM;
+        }
+        si->n_entries++;
+        return 0;
+}
+
 int session_info_from_journal(const struct journal *j, bool active, struct session_info *ret)
 {
         struct session_info si = { .state = SESSION_SETTING_UP };
@@ -78,6 +110,18 @@ int session_info_from_journal(const struct journal *j, bool active, struct sessi
                 case J_OWNER:
                         si.owner = (pid_t) strtol(r->a, NULL, 10);
                         si.owner_start = strtoull(r->b, NULL, 10);
+                        break;
+                case J_ENTRY:
+                        if (add_entry(&si, r->a, plugin_name_of(r->b), "running") < 0)
+                                goto oom;
+                        break;
+                case J_SKIP:
+                        if (add_entry(&si, r->a, strdup(r->b ? r->b : ""), "skipped") < 0)
+                                goto oom;
+                        break;
+                case J_END:
+                        if (si.n_entries > 0 && streq(si.entries[si.n_entries - 1].name, r->a))
+                                si.entries[si.n_entries - 1].status = streq(r->b, "done") ? "done" : "failed";
                         break;
                 case J_READY:
                         si.state = SESSION_READY;
@@ -106,6 +150,11 @@ oom:
 
 void session_info_clear(struct session_info *si)
 {
+        for (size_t i = 0; i < si->n_entries; i++) {
+                free(si->entries[i].name);
+                free(si->entries[i].plugin);
+        }
+        free(si->entries);
         free(si->id);
         free(si->root);
         *si = (struct session_info) {};

@@ -23,6 +23,12 @@ enum session_state {
         SESSION_FAILED, /* setup failed and its rollback left something */
 };
 
+struct session_entry {
+        char *name;
+        char *plugin;
+        const char *status; /* "done", "skipped", "failed", or "running" */
+};
+
 struct session_info {
         char *id;
         char *root;
@@ -32,6 +38,8 @@ struct session_info {
         pid_t owner; /* 0: none */
         unsigned long long owner_start;
         bool owner_alive;
+        struct session_entry *entries; /* in stack order */
+        size_t n_entries;
 };
 
 const char *session_state_name(enum session_state s);
