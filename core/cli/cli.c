@@ -65,6 +65,23 @@ fail:
         return r;
 }
 
+int cli_load_settings(struct cli *cli, struct cfg **ret_cfg, struct loader **ret_loader)
+{
+        struct cfg *cfg = NULL;
+        int r;
+
+        r = cfg_load_settings(cli->config, cli->confdir, &cfg);
+        if (r < 0)
+                return r;
+        r = loader_new(cfg->plugin_dir, ret_loader);
+        if (r < 0) {
+                cfg_free(cfg);
+                return log_errno(r, "plugin loader");
+        }
+        *ret_cfg = cfg;
+        return 0;
+}
+
 int cli_no_options(int argc, char *argv[], const char *usage)
 {
         static const struct option opts[] = { { "help", no_argument, NULL, 'h' }, {} };

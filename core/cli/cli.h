@@ -31,6 +31,9 @@ int cmd_exec(struct cli *cli, int argc, char *argv[]);
 
 /* Load the config and its plugins; on failure the error is logged. */
 int cli_load(struct cli *cli, struct cfg **ret_cfg, struct loader **ret_loader);
+/* Only the [cairn] settings, and a loader for plugin_dir: for commands
+ * that act on sessions, whose journals say everything else. */
+int cli_load_settings(struct cli *cli, struct cfg **ret_cfg, struct loader **ret_loader);
 /* A command that takes no options but --help. */
 int cli_no_options(int argc, char *argv[], const char *usage);
 

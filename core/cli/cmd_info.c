@@ -78,11 +78,9 @@ int cmd_plugins(struct cli *cli, int argc, char *argv[])
         r = cli_no_options(argc, argv, plugins_usage);
         if (r != 0)
                 return r > 0 ? EXIT_DONE : EXIT_USAGE;
-        if (cfg_load_settings(cli->config, cli->confdir, &cfg) < 0)
+        if (cli_load_settings(cli, &cfg, &l) < 0)
                 return EXIT_USAGE;
-        r = loader_new(cfg->plugin_dir, &l);
-        if (r >= 0)
-                r = loader_list(l, &names);
+        r = loader_list(l, &names);
         for (size_t i = 0; r >= 0 && names && names[i]; i++) {
                 const struct cairn_plugin *p;
 

@@ -122,11 +122,9 @@ int cmd_gc(struct cli *cli, int argc, char *argv[])
         r = one_flag(argc, argv, "all", gc_usage, &all);
         if (r != 0)
                 return r > 0 ? EXIT_DONE : EXIT_USAGE;
-        if (cfg_load_settings(cli->config, cli->confdir, &cfg) < 0)
+        if (cli_load_settings(cli, &cfg, &l) < 0)
                 return EXIT_USAGE;
-        r = loader_new(cfg->plugin_dir, &l);
-        if (r >= 0)
-                r = sessions_gc(cfg->state_dir, all, l);
+        r = sessions_gc(cfg->state_dir, all, l);
         loader_free(l);
         cfg_free(cfg);
         return r < 0 ? EXIT_LEFTOVER : EXIT_DONE;

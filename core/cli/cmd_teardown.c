@@ -28,12 +28,9 @@ int cmd_teardown(struct cli *cli, int argc, char *argv[])
         }
         /* Only [cairn]'s settings: the stack and its variables belong to
          * setup; the journal says everything else. */
-        r = cfg_load_settings(cli->config, cli->confdir, &cfg);
-        if (r < 0)
+        if (cli_load_settings(cli, &cfg, &l) < 0)
                 return EXIT_USAGE;
-        r = loader_new(cfg->plugin_dir, &l);
-        if (r >= 0)
-                r = engine_teardown(cfg->state_dir, argv[optind], l);
+        r = engine_teardown(cfg->state_dir, argv[optind], l);
         loader_free(l);
         cfg_free(cfg);
         if (r == -EINVAL)
