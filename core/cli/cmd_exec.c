@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <sched.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
@@ -67,9 +68,15 @@ static int parse_exec(int argc, char *argv[], struct setup_opts *o)
 }
 
 /* The child: into the root, then CMD; 127 if CMD cannot be run. */
-static void run_child(const char *root, char *argv[])
+static void run_child(const char *root, pid_t parent, char *argv[])
 {
         struct sigaction dfl = { .sa_handler = SIG_DFL };
+
+        /* CMD does not outlive the cairn that will take its root down: if
+         * cairn is killed, so is CMD, and gc (cairn was the owner) finds
+         * nothing in use. */
+        if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
+                _exit(128 + SIGKILL);
 
         sigaction(SIGINT, &dfl, NULL);
         sigaction(SIGTERM, &dfl, NULL);
@@ -122,8 +129,11 @@ int cmd_exec(struct cli *cli, int argc, char *argv[])
                 goto out;
         }
         o.owner = getpid();
-        if (process_start_time(o.owner, &o.owner_start) < 0)
-                o.owner = 0;
+        if (process_start_time(o.owner, &o.owner_start) < 0) {
+                log_error("exec: cannot read this process's start time");
+                status = EXIT_SETUP_FAILED;
+                goto out;
+        }
 
         r = engine_setup(cfg, l, &o, &res);
         if (r < 0) {
@@ -141,7 +151,7 @@ int cmd_exec(struct cli *cli, int argc, char *argv[])
                 log_errno(negative_errno(), "exec: fork");
                 status = EXIT_SETUP_FAILED;
         } else if (pid == 0)
-                run_child(res.root, argv + optind);
+                run_child(res.root, o.owner, argv + optind);
         else {
                 child_pid = pid;
                 status = wait_child(pid);

@@ -71,4 +71,19 @@ wait "$cairn_pid"
 is "$?" $((128 + 9)) "exec: the command killed with SIGKILL gives 137"
 leaves_nothing "SIGKILL from outside"
 
+# cairn itself killed with SIGKILL: the command dies with it (it would
+# otherwise hold the root's mounts in the orphaned namespace), and gc finds
+# the session's owner gone and removes the root and the journal.
+"$IT_CAIRN" --confdir "$IT_CONFD" "${E[@]}" /t wait-term >"$IT_DIR/wc.out" 2>"$IT_DIR/wc.err" &
+cairn_pid=$!
+for _ in $(seq 100); do [ -s "$IT_DIR/wc.out" ] && break; sleep 0.1; done
+child=$(head -n 1 "$IT_DIR/wc.out")
+kill -KILL "$cairn_pid"
+wait "$cairn_pid" 2>/dev/null
+for _ in $(seq 50); do kill -0 "$child" 2>/dev/null || break; sleep 0.1; done
+check "exec killed: the command died with cairn" sh -c "! kill -0 $child 2>/dev/null"
+run_cairn -c "$IT_DIR/exec.conf" gc
+is "$RC" 0 "exec killed: gc exits 0"
+leaves_nothing "cairn exec killed, then gc"
+
 done_testing
