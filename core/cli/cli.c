@@ -15,7 +15,7 @@ static const char usage_text[] =
         "Build a sandbox root from a stack of mount plugins, and take it down.\n"
         "\n"
         "Commands:\n"
-        "  setup [--root DIR] [--owner PID]\n"
+        "  setup [--root DIR] [--owner PID] [--json]\n"
         "                     build a root (or build into DIR); print its path.\n"
         "                     --owner: the session belongs to PID; gc takes it\n"
         "                     when PID is gone\n"
@@ -82,7 +82,7 @@ int cli_load_settings(struct cli *cli, struct cfg **ret_cfg, struct loader **ret
         return 0;
 }
 
-int cli_no_options(int argc, char *argv[], const char *usage)
+int cli_no_options(int argc, char *argv[], const char *usage, bool takes_args)
 {
         static const struct option opts[] = { { "help", no_argument, NULL, 'h' }, {} };
         int c;
@@ -94,6 +94,10 @@ int cli_no_options(int argc, char *argv[], const char *usage)
                         return 1;
                 }
                 fprintf(stderr, "%s", usage);
+                return -EINVAL;
+        }
+        if (!takes_args && optind < argc) {
+                log_error("%s: unexpected argument \"%s\"", argv[0], argv[optind]);
                 return -EINVAL;
         }
         return 0;

@@ -2,6 +2,8 @@
 #ifndef CAIRN_CLI_H
 #define CAIRN_CLI_H
 
+#include <stdbool.h>
+
 #include "config.h"
 
 /* Exit statuses (DESIGN.md). */
@@ -34,7 +36,9 @@ int cli_load(struct cli *cli, struct cfg **ret_cfg, struct loader **ret_loader);
 /* Only the [cairn] settings, and a loader for plugin_dir: for commands
  * that act on sessions, whose journals say everything else. */
 int cli_load_settings(struct cli *cli, struct cfg **ret_cfg, struct loader **ret_loader);
+/* --root DIR must be an existing directory: bad usage otherwise. */
+int cli_check_root_dir(const char *dir);
 /* A command that takes no options but --help. */
-int cli_no_options(int argc, char *argv[], const char *usage);
+int cli_no_options(int argc, char *argv[], const char *usage, bool takes_args);
 
 #endif

@@ -50,6 +50,8 @@ static int parse_exec(int argc, char *argv[], struct setup_opts *o)
         while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
                 switch (c) {
                 case 'r':
+                        if (cli_check_root_dir(optarg) < 0)
+                                return -EINVAL;
                         o->root_dir = optarg;
                         break;
                 case 'h':

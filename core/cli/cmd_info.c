@@ -28,7 +28,7 @@ int cmd_check(struct cli *cli, int argc, char *argv[])
         struct loader *l = NULL;
         int r;
 
-        r = cli_no_options(argc, argv, check_usage);
+        r = cli_no_options(argc, argv, check_usage, false);
         if (r != 0)
                 return r > 0 ? EXIT_DONE : EXIT_USAGE;
         if (cli_load(cli, &cfg, &l) < 0)
@@ -75,7 +75,7 @@ int cmd_plugins(struct cli *cli, int argc, char *argv[])
         struct loader *l = NULL;
         int r, status = EXIT_DONE;
 
-        r = cli_no_options(argc, argv, plugins_usage);
+        r = cli_no_options(argc, argv, plugins_usage, false);
         if (r != 0)
                 return r > 0 ? EXIT_DONE : EXIT_USAGE;
         if (cli_load_settings(cli, &cfg, &l) < 0)

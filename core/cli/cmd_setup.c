@@ -52,6 +52,19 @@ static void print_json(const struct cfg *cfg, const struct setup_result *res)
         free(v);
 }
 
+int cli_check_root_dir(const char *dir)
+{
+        struct stat st;
+
+        if (stat(dir, &st) < 0)
+                return log_errno(negative_errno(), "--root %s", dir);
+        if (!S_ISDIR(st.st_mode)) {
+                log_error("--root %s: not a directory", dir);
+                return -ENOTDIR;
+        }
+        return 0;
+}
+
 static int parse_setup(int argc, char *argv[], struct setup_opts *o, bool *json)
 {
         static const struct option opts[] = {
@@ -82,20 +95,11 @@ static int parse_setup(int argc, char *argv[], struct setup_opts *o, bool *json)
                                 return -EINVAL;
                         }
                         break;
-                case 'r': {
-                        struct stat st;
-
-                        if (stat(optarg, &st) < 0) {
-                                log_error("--root %s: %s", optarg, strerror(errno));
+                case 'r':
+                        if (cli_check_root_dir(optarg) < 0)
                                 return -EINVAL;
-                        }
-                        if (!S_ISDIR(st.st_mode)) {
-                                log_error("--root %s: not a directory", optarg);
-                                return -EINVAL;
-                        }
                         o->root_dir = optarg;
                         break;
-                }
                 case 'j':
                         *json = true;
                         break;

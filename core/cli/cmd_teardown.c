@@ -19,7 +19,7 @@ int cmd_teardown(struct cli *cli, int argc, char *argv[])
         struct loader *l = NULL;
         int r;
 
-        r = cli_no_options(argc, argv, teardown_usage);
+        r = cli_no_options(argc, argv, teardown_usage, true);
         if (r != 0)
                 return r > 0 ? EXIT_DONE : EXIT_USAGE;
         if (argc - optind != 1) {

@@ -209,6 +209,11 @@ static int cairn_key(const struct load *l, const struct ini_file *f, const char 
         if (streq(k->name, "stack") && !main_file)
                 return cfg_error(&p, "stack can only be set in the main config file");
 
+        /* teardown, list and gc read [cairn] without the --set variables
+         * of the setup they follow: its values must not depend on them. */
+        if (!streq(k->name, "stack") && strstr(ini_file_value(f, "cairn", k->name), "${"))
+                return cfg_error(&p, "variables cannot be used here (teardown, list and gc "
+                                     "read [cairn] without --set)");
         r = vars_expand(l->vars, ini_file_value(f, "cairn", k->name), &p, &value);
         if (r < 0)
                 return r;

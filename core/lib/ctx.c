@@ -56,6 +56,7 @@ CAIRN_API int cairn_ctx_option_list(const struct cairn_ctx *ctx, const char *nam
         return cfg_split_words(value ? value : "", ret);
 }
 
+__attribute__((format(printf, 3, 0)))
 static void ctx_logv(const struct cairn_ctx *ctx, int level, const char *fmt, va_list ap)
 {
         char buf[4096];

@@ -158,7 +158,7 @@ static int session_begin_given(const struct cfg *cfg, const char *dir, struct se
                 return log_errno(negative_errno(), "--root %s", dir);
         if (find_journal(cfg->state_dir, real, &other) == 0 && access(other, F_OK) == 0) {
                 log_error("--root %s: already the root of a session (%s)", real, other);
-                return -EBUSY;
+                return -EEXIST; /* nothing done: not -EBUSY, which means a leftover */
         }
         s->root_fd = open(real, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         if (s->root_fd < 0)

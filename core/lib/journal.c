@@ -8,6 +8,7 @@
 
 #include "journal.h"
 #include "log.h"
+#include "trust.h"
 #include "util.h"
 
 #define JOURNAL_VERSION "1"
@@ -278,38 +279,58 @@ static struct journal *journal_new(int fd, const char *path)
         return j;
 }
 
+/* Link the unnamed file `fd` (O_TMPFILE) into place as `path`. */
+static int link_tmpfile(int fd, const char *path)
+{
+        char buf[32];
+
+        if (linkat(AT_FDCWD, fd_path(fd, buf), AT_FDCWD, path, AT_SYMLINK_FOLLOW) < 0)
+                return negative_errno();
+        return 0;
+}
+
 int journal_create(const char *state_dir, const char *id, struct journal **ret)
 {
         _cleanup_free_ char *path = xasprintf("%s/%s.journal", state_dir, id);
         _cleanup_free_ char *tmp = xasprintf("%s/.%s.journal.new", state_dir, id);
         _cleanup_close_ int fd = -1;
         struct journal *j;
+        bool named = false;
         int r;
 
         if (!path || !tmp)
                 return -ENOMEM;
-        /* Made under a hidden name, locked and given its first record, and
-         * only then linked into place: nobody ever sees an unlocked, empty
-         * journal of a live setup (gc would take it for a dead one). */
-        fd = open(tmp, O_RDWR | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
+        /* Made without a name (or under a hidden one where O_TMPFILE is
+         * not supported), locked and given its first record, and only then
+         * linked into place: nobody ever sees an unlocked, empty journal of
+         * a live setup (gc would take it for a dead one), and a setup
+         * killed before that leaves nothing. */
+        fd = open(state_dir, O_TMPFILE | O_RDWR | O_APPEND | O_CLOEXEC, 0600);
+        if (fd < 0 && (errno == EOPNOTSUPP || errno == EISDIR || errno == EINVAL)) {
+                fd = open(tmp, O_RDWR | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
+                named = true;
+        }
         if (fd < 0)
                 return negative_errno();
         if (flock(fd, LOCK_EX) < 0) {
                 r = negative_errno();
-                unlink(tmp);
+                if (named)
+                        unlink(tmp);
                 return r;
         }
         j = journal_new(TAKE_FD(fd), path);
         if (!j) {
-                unlink(tmp);
+                if (named)
+                        unlink(tmp);
                 return -ENOMEM;
         }
         j->id = strdup(id);
         r = j->id ? journal_append(j, J_SESSION, id, JOURNAL_VERSION, 0, (uint64_t) time(NULL), NULL)
                   : -ENOMEM;
-        if (r >= 0 && link(tmp, path) < 0)
-                r = negative_errno();
-        unlink(tmp);
+        if (r >= 0)
+                r = named ? (link(tmp, path) < 0 ? negative_errno() : 0) : link_tmpfile(j->fd, path);
+        if (named)
+                unlink(tmp);
         if (r < 0) {
                 journal_free(j);
                 return r;

@@ -21,6 +21,16 @@ void mountinfo_free(struct libmnt_table *tb);
 bool mountinfo_beneath(struct libmnt_table *tb, const char *path, const char **ret_target,
                        uint64_t *ret_id);
 
+/* The same, passing over the mounts for which skip(id) is true. */
+bool mountinfo_beneath_except(struct libmnt_table *tb, const char *path,
+                              bool (*skip)(uint64_t id, void *ud), void *ud,
+                              const char **ret_target, uint64_t *ret_id);
+
+/* The deepest mount inside `root` at `path` or above it for which skip(id)
+ * is false: what hides `path`.  NULL if none. */
+const char *mountinfo_covering(struct libmnt_table *tb, const char *root, const char *path,
+                               bool (*skip)(uint64_t id, void *ud), void *ud);
+
 bool mountinfo_has_id(struct libmnt_table *tb, uint64_t id);
 /* The target of mount `id`, or NULL. */
 const char *mountinfo_target(struct libmnt_table *tb, uint64_t id);

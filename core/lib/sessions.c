@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 
 #include "engine.h"
 #include "log.h"
@@ -237,9 +238,10 @@ int sessions_list(const char *state_dir, struct session_info **ret, size_t *ret_
         return 0;
 }
 
-/* A journal still under its hidden name (".ID.journal.new") belongs to a
- * setup that died before its first record was linked into place: it made
- * nothing yet.  Remove it unless a live setup holds it. */
+/* A journal still under its hidden name (".ID.journal.new", made only
+ * where O_TMPFILE is not supported) belongs to a setup that died before its
+ * first record was linked into place: it made nothing yet.  Remove it
+ * unless a live setup holds it (or may be about to lock it). */
 static void remove_unborn(const char *state_dir)
 {
         struct dirent *de;
@@ -251,6 +253,7 @@ static void remove_unborn(const char *state_dir)
                 size_t n = strlen(de->d_name);
                 _cleanup_free_ char *p = NULL;
                 _cleanup_close_ int fd = -1;
+                struct stat st;
 
                 if (de->d_name[0] != '.' || n < 13 || !streq(de->d_name + n - 12, ".journal.new"))
                         continue;
@@ -258,8 +261,9 @@ static void remove_unborn(const char *state_dir)
                 if (!p)
                         break;
                 fd = open(p, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-                if (fd < 0 || flock(fd, LOCK_EX | LOCK_NB) < 0)
-                        continue;
+                if (fd < 0 || fstat(fd, &st) < 0 || st.st_mtime > time(NULL) - 60 ||
+                    flock(fd, LOCK_EX | LOCK_NB) < 0)
+                        continue; /* a minute to lock it: a live setup may not have yet */
                 if (unlink(p) == 0)
                         log_info("%s: removed the journal of a setup that died at its start", p);
         }

@@ -19,7 +19,9 @@ int open_trusted(const char *path, int *ret_fd)
         struct stat st;
         bool owner_ok;
 
-        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        /* O_PATH first: opening a FIFO or a device for reading could block
+         * or have side effects before we learn it is not a regular file. */
+        fd = open(path, O_PATH | O_CLOEXEC);
         if (fd < 0)
                 return log_errno(negative_errno(), "%s", path);
         if (fstat(fd, &st) < 0)
@@ -43,6 +45,20 @@ int open_trusted(const char *path, int *ret_fd)
                           (unsigned) (st.st_mode & 07777));
                 return -EPERM;
         }
-        *ret_fd = TAKE_FD(fd);
+        {
+                /* Reopen what was checked, through its descriptor. */
+                char buf[32];
+                struct stat st2;
+                int rfd = open(fd_path(fd, buf), O_RDONLY | O_CLOEXEC | O_NOCTTY);
+
+                if (rfd < 0)
+                        return log_errno(negative_errno(), "%s", path);
+                if (fstat(rfd, &st2) < 0 || st2.st_ino != st.st_ino || st2.st_dev != st.st_dev) {
+                        close(rfd);
+                        log_error("%s: changed while being opened; refusing it", path);
+                        return -EPERM;
+                }
+                *ret_fd = rfd;
+        }
         return 0;
 }

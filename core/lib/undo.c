@@ -44,6 +44,17 @@ static bool holds_kept(const struct undo *u, const char *path)
         return false;
 }
 
+/* Whether mount `id` is one the journal says cairn made. */
+static bool is_cairns(uint64_t id, void *ud)
+{
+        const struct undo *u = ud;
+
+        for (size_t i = 0; i < u->n; i++)
+                if (u->mount_id[i] == id)
+                        return true;
+        return false;
+}
+
 static int mark_undone(struct undo *u, size_t i)
 {
         u->undone[i] = true;
@@ -198,7 +209,7 @@ static int undo_mount(struct undo *u, const struct jrec *r, uint64_t id)
                 k = negative_errno();
                 /* Busy because of a mount on top of something inside it?
                  * Name that mount: it is what the admin has to remove. */
-                if (k == -EBUSY && below && mountinfo_beneath(tb, below, &t, NULL))
+                if (k == -EBUSY && below && mountinfo_beneath_except(tb, below, is_cairns, u, &t, NULL))
                         return log_errno(k, "unmount %s: %s is mounted inside it, not by cairn "
                                          "(left mounted; teardown can finish once it is gone)",
                                          full, t);
@@ -207,10 +218,20 @@ static int undo_mount(struct undo *u, const struct jrec *r, uint64_t id)
         mountinfo_forget(tb, id);
         return 0;
 covered: {
-        const char *t = mountinfo_target(tb, id);
-        log_error("%s%s: cairn's mount %" PRIu64 " is hidden by a mount cairn did not make, "
-                  "or moved%s%s; left in place",
-                  u->s->root, r->a, id, t ? "; it is at " : "", t ? t : "");
+        _cleanup_free_ char *where = xasprintf("%s%s", u->s->root, r->a);
+        const char *now = mountinfo_target(tb, id);
+        const char *t = where ? mountinfo_covering(tb, u->s->root, where, is_cairns, u) : NULL;
+
+        if (now && where && !streq(now, where))
+                log_error("%s: cairn's mount %" PRIu64 " was moved to %s; left in place "
+                          "(teardown can finish once it is back or gone)", where, id, now);
+        else if (t)
+                log_error("%s: cairn's mount %" PRIu64 " is hidden by %s, a mount cairn did not "
+                          "make; left in place (teardown can finish once it is gone)",
+                          where, id, t);
+        else
+                log_error("%s: cairn's mount %" PRIu64 " cannot be reached; left in place",
+                          where ? where : r->a, id);
         return -EBUSY;
 }
 }

@@ -276,3 +276,56 @@ assert_gone() {
         check "$1: nothing of the session is left in state_dir" \
                 sh -c '! ls -A "$1" | grep -qF "$2"' sh "$IT_STATE" "$3"
 }
+
+# ---- the fault shim (tests/shim/fault.c): crashes and failures on cue ---------
+
+IT_SHIM=$abs_top_builddir/tests/shim/.libs/fault.so
+
+# shim_cairn SPEC... -- ARG...: run_cairn ARG... with the fault shim preloaded
+# and each SPEC (CAIRN_SHIM_KILL_AT=fdatasync:3, CAIRN_SHIM_FAIL=mount:1:EIO,
+# CAIRN_SHIM_COUNT=FILE, ...) in its environment, for this run only.
+# A sanitizer runtime, if cairn has one, is preloaded first (it must be).
+shim_cairn() {
+        local -a specs=()
+        local asan
+        while [ $# -gt 0 ] && [ "$1" != -- ]; do
+                specs+=("$1")
+                shift
+        done
+        [ $# -gt 0 ] && shift
+        [ -f "$IT_SHIM" ] || bail "the fault shim $IT_SHIM is not built"
+        asan=$(ldd "$abs_top_builddir/.libs/cairn" 2>/dev/null | awk '/lib(a|ub)san/ { print $3 }' | tr '\n' ':')
+        local -x LD_PRELOAD="$asan$IT_SHIM"
+        [ ${#specs[@]} -eq 0 ] || local -x "${specs[@]}"
+        # Not bash's own "Killed" notice for a job the shim killed (RC
+        # says it: 137); cairn's stderr is in ERR, as always.
+        run_cairn "$@" 2>/dev/null
+}
+
+# count_calls FILE NAME: how many calls of NAME a CAIRN_SHIM_COUNT=FILE run made.
+count_calls() {
+        grep -cx "$2" "$1" 2>/dev/null || true
+}
+
+# Nothing under root_parent and state_dir, and nothing mounted beneath
+# root_parent (what a rolled-back setup, a teardown or a gc must leave).
+nothing_left_at_all() { nothing_left && nothing_mounted_under "$IT_ROOTS"; }
+
+# The ID of the one session in root_parent or state_dir (journal or root,
+# hidden journals too); empty if there is none.
+some_session() {
+        { ls -A "$IT_ROOTS"; ls -A "$IT_STATE" | sed -n 's/^\.\{0,1\}\(cairn-[^.]*\)\.journal.*/\1/p'; } |
+                sort -u | head -n 1
+}
+
+# mentions_path TEXT PATH: TEXT names PATH itself (not only a longer path
+# that starts with it, like PATH/sub or PATHx).
+mentions_path() {
+        local t=$1 p=$2 rest
+        while [[ $t == *"$p"* ]]; do
+                rest=${t#*"$p"}
+                [[ $rest =~ ^[^[:alnum:]/._-] || -z $rest ]] && return 0
+                t=$rest
+        done
+        return 1
+}

@@ -1,0 +1,295 @@
+#!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
+#
+# `make bench`: time cairn against the syscall floor and its peers, pair by
+# pair in one run (A B A B ..., after warm-ups), and print one table: the
+# median of each side and the median of the per-pair ratios A/B.
+#
+#   BENCH_BUILDDIR=... BENCH_SRCDIR=... bash tests/bench/harness.sh
+#
+# Environment: BENCH_PAIRS (30) pairs per row, BENCH_PAIRS_BIG (10) for the
+# N=1000 row, BENCH_WARMUPS (3) per side, BENCH_RAW=DIR keeps the raw
+# per-pair nanoseconds there (one file per row).
+#
+# As root.  Everything runs inside `unshare --mount --propagation private`,
+# on a tmpfs mounted there (state_dir and root_parent both on it, as
+# /run/cairn is on a real system), so nothing leaks to the host; the only
+# things written outside are the schroot chroot definition and its profile
+# directory in /etc/schroot, removed again (by the outer process too, if the
+# inner one dies).
+set -euo pipefail
+
+src=${BENCH_SRCDIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
+build=${BENCH_BUILDDIR:-$src}
+pairs=${BENCH_PAIRS:-30}
+pairs_big=${BENCH_PAIRS_BIG:-10}
+warm=${BENCH_WARMUPS:-3}
+bench=$build/tests/bench
+
+die() { echo "harness: $*" >&2; exit 1; }
+say() { echo "harness: $*" >&2; }
+
+# Our chroot definition, its profile, and what a failed session leaves.
+schroot_cleanup() {
+	local name=$1
+	[ -n "$name" ] || return 0
+	rm -rf "/etc/schroot/chroot.d/$name" "/etc/schroot/$name"
+	rm -f /var/lib/schroot/session/"$name"-*
+	rmdir /run/schroot/mount/"$name"-* 2>/dev/null || true
+}
+
+# ---- outside: check, then re-run in a private mount namespace --------------
+if [ -z "${CAIRN_BENCH_WORK:-}" ]; then
+	[ "$(id -u)" = 0 ] || die "must run as root (it mounts)"
+	for p in floor run stub; do
+		[ -x "$bench/$p" ] || die "$bench/$p missing: run \`make bench\`, not this script alone"
+	done
+	[ -x "$build/.libs/cairn" ] || die "$build/.libs/cairn missing: build cairn first"
+	command -v unshare >/dev/null || die "unshare(1) is needed (util-linux)"
+	work=$(mktemp -d /tmp/cairn-bench.XXXXXX)
+	rc=0
+	CAIRN_BENCH_WORK=$work unshare --mount --propagation private -- \
+		bash "${BASH_SOURCE[0]}" "$@" || rc=$?
+	schroot_cleanup "${work##*/}"
+	rmdir "$work" 2>/dev/null || true
+	exit "$rc"
+fi
+
+# ---- inside the namespace ----------------------------------------------------
+work=$CAIRN_BENCH_WORK
+mount -t tmpfs -o mode=0755,size=256m cairn-bench "$work"
+mkdir -m 0700 "$work/state"
+mkdir "$work/roots" "$work/conf" "$work/conf/empty.d" "$work/bin" "$work/data"
+# The bound binary on a tmpfs of its own, as /usr/bin is apart from /run
+# and /tmp on most hosts: a bind's cost in the kernel grows with the number
+# of mounts on the source's mount (fs/namespace.c has_locked_children), so
+# with the source among the roots the N=1000 rows would time that.
+mount -t tmpfs -o mode=0755,size=16m cairn-bench-bin "$work/bin"
+cp "$bench/stub" "$work/bin/runsc"
+bin=$work/bin/runsc
+roots=$work/roots
+
+# The KVM device if there is one; otherwise another character device, so
+# the kvm entry and its floor still bind a device node.
+dev=/dev/kvm
+[ -c "$dev" ] || dev=/dev/null
+
+# cairn from the build tree: the real binary, not libtool's bash wrapper.
+cairn_bin=$build/.libs/cairn
+cairn_env=LD_LIBRARY_PATH=$build/.libs
+unset LD_LIBRARY_PATH
+
+cat >"$work/conf/seed.conf" <<EOF
+; The bundled stack (conf/cairn.conf), on a tmpfs.
+[cairn]
+plugin_dir  = $build/plugins/.libs
+state_dir   = $work/state
+root_parent = $roots
+stack       = proc runsc kvm
+
+[proc]
+plugin = proc
+
+[runsc]
+plugin   = binbind
+source   = \${runtime}
+target   = /runsc
+
+[kvm]
+plugin  = kvm
+device  = $dev
+when    = platform=kvm
+control = optional
+EOF
+
+# N binbind entries: the stack line is limited to an ini line, so they
+# come from a drop-in, each a section of its own (b0 ... bN-1).
+make_n_conf() {
+	local n=$1 i
+	mkdir "$work/conf/n$n.d"
+	cat >"$work/conf/n$n.conf" <<EOF
+[cairn]
+plugin_dir  = $build/plugins/.libs
+state_dir   = $work/state
+root_parent = $roots
+EOF
+	for ((i = 0; i < n; i++)); do
+		printf '[b%d]\nplugin = binbind\nsource = %s\ntarget = /b%d\nreadonly = no\n\n' \
+			"$i" "$bin" "$i"
+	done >"$work/conf/n$n.d/binds.conf"
+}
+
+cairn() { # cairn CONF CONFDIR ARGS... -> the words of one timed command
+	local conf=$1 confdir=$2
+	shift 2
+	printf '%s\n' "$cairn_env" "$cairn_bin" -c "$conf" --confdir "$confdir" "$@"
+}
+mapfile -t c_seed < <(cairn "$work/conf/seed.conf" "$work/conf/empty.d" \
+	--set "runtime=$bin" --set platform=kvm setup)
+mapfile -t c_down < <(cairn "$work/conf/seed.conf" "$work/conf/empty.d" teardown '{}')
+mapfile -t c_exec < <(cairn "$work/conf/seed.conf" "$work/conf/empty.d" \
+	--set "runtime=$bin" --set platform=kvm exec -- /runsc)
+cycle=("${c_seed[@]}" :: "${c_down[@]}")
+
+# Before timing: cairn's seed stack must really mount the three things.
+verify_cairn() {
+	local root n
+	root=$("${c_seed[@]:1}") || die "cairn setup of the seed stack failed"
+	n=$(grep -c " $root/" /proc/self/mountinfo || true)
+	"${c_down[@]:1:${#c_down[@]}-2}" "$root" || die "cairn teardown $root failed"
+	[ "$n" = 3 ] || die "cairn setup made $n mounts in $root, not 3 (proc, /runsc, /dev/kvm)"
+}
+
+# Nothing may be left after a row: no mount, no root, no journal.
+check_clean() {
+	if grep -q " $roots/" /proc/self/mountinfo; then
+		grep " $roots/" /proc/self/mountinfo >&2
+		die "$1: mounts left behind"
+	fi
+	[ -z "$(ls -A "$roots")" ] || die "$1: roots left behind: $(ls -A "$roots")"
+	[ -z "$(ls -A "$work/state")" ] || die "$1: journals left behind: $(ls -A "$work/state")"
+}
+
+rows=()     # "label|A ms|B ms|ratio", or "label|n/a|reason|"
+declare -A med_a=() med_b=()
+
+median() { # numbers on stdin -> their median
+	sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) print "nan";
+		else if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+
+# row KEY LABEL PAIRS A-WORDS... // B-WORDS...
+row() {
+	local key=$1 label=$2 n=$3 out=$work/data/$1.txt
+	shift 3
+	say "$label ($n pairs after $warm warm-ups each)"
+	if ! "$bench/run" -n "$n" -w "$warm" -- "$@" >"$out"; then
+		rows+=("$label|failed|(see above)|")
+		check_clean "$label" || true
+		return 0
+	fi
+	check_clean "$label"
+	local a b r
+	a=$(cut -d' ' -f1 "$out" | median)
+	b=$(cut -d' ' -f2 "$out" | median)
+	r=$(awk '{ print $1 / $2 }' "$out" | median)
+	med_a[$key]=$a
+	med_b[$key]=$b
+	rows+=("$(awk -v l="$label" -v a="$a" -v b="$b" -v r="$r" \
+		'BEGIN { printf "%s|%.3f|%.3f|%.2f", l, a / 1e6, b / 1e6, r }')")
+	if [ -n "${BENCH_RAW:-}" ]; then
+		mkdir -p "$BENCH_RAW"
+		cp "$out" "$BENCH_RAW/$key.txt"
+	fi
+}
+
+na() { rows+=("$1|n/a|$2|"); say "$1: n/a: $2"; }
+
+# ---- the rows ------------------------------------------------------------------
+LD_LIBRARY_PATH=${cairn_env#*=} verify_cairn
+row cycle "cycle: cairn setup+teardown vs floor seed" "$pairs" \
+	"${cycle[@]}" // "$bench/floor" -p "$roots" -b "$bin" -d "$dev" seed
+
+if command -v bwrap >/dev/null; then
+	# bwrap builds its mount points in the root it is given: made once
+	# here, where cairn makes them anew in a fresh root every time.
+	broot=$work/bwrap-root
+	mkdir -p "$broot/proc" "$broot/dev"
+	: >"$broot/runsc"
+	: >"$broot/dev/kvm"
+	row exec "exec: cairn exec -- /runsc vs bwrap" "$pairs" \
+		"${c_exec[@]}" // \
+		bwrap --bind "$broot" / --proc /proc --ro-bind "$bin" /runsc \
+		--dev-bind "$dev" /dev/kvm /runsc
+else
+	na "exec: cairn exec -- /runsc vs bwrap" "bwrap not installed (apt-get install bubblewrap)"
+fi
+
+row sh "cycle: cairn vs mount(8) script" "$pairs" \
+	"${cycle[@]}" // /bin/sh "$src/tests/bench/seed-mount.sh" "$roots" "$bin" "$dev"
+
+schroot_label="cycle: cairn vs schroot -b/-e"
+if command -v schroot >/dev/null && [ -d /etc/schroot/chroot.d ]; then
+	# A directory chroot whose fstab holds the same three mounts, and no
+	# copied files, NSS databases or services.  schroot binds the
+	# directory itself at /run/schroot/mount/SESSION first (a fourth
+	# mount, part of how a directory chroot works).
+	# schroot takes setup files relative to /etc/schroot: a profile
+	# directory of our own there, removed with the chroot definition.
+	name=${work##*/}
+	sdir=$work/schroot
+	prof=/etc/schroot/$name
+	mkdir -p "$sdir/root/proc" "$sdir/root/dev" "$sdir/root/etc"
+	: >"$sdir/root/runsc"
+	: >"$sdir/root/dev/kvm"
+	trap 'schroot_cleanup "$name"' EXIT
+	mkdir -m 0755 "$prof"
+	cat >"$prof/fstab" <<EOF
+proc  /proc     proc  nosuid,nodev,noexec  0 0
+$bin  /runsc    none  bind,ro              0 0
+$dev  /dev/kvm  none  bind                 0 0
+EOF
+	: >"$prof/copyfiles"
+	: >"$prof/nssdatabases"
+	cat >"/etc/schroot/chroot.d/$name" <<EOF
+[$name]
+description=cairn bench (temporary; make bench removes it)
+type=directory
+directory=$sdir/root
+users=root
+root-users=root
+profile=$name
+EOF
+	# A trial session first: it must hold the three mounts of the fstab
+	# (and the directory's own bind).
+	smounts=0
+	if s=$(schroot -b -c "$name" 2>"$work/schroot.err"); then
+		smounts=$(grep -c "/schroot/mount/$s" /proc/self/mountinfo || true)
+		schroot -e -c "$s" 2>>"$work/schroot.err" || smounts=0
+	fi
+	if [ "$smounts" = 4 ]; then
+		row schroot "$schroot_label" "$pairs" \
+			"${cycle[@]}" // schroot -b -c "$name" :: schroot -e -c '{}'
+	else
+		na "$schroot_label" "schroot session failed or had $smounts mounts, not 4: $(head -c 200 "$work/schroot.err" | tr '\n' ' ')"
+	fi
+	schroot_cleanup "$name"
+	trap - EXIT
+else
+	na "$schroot_label" "schroot not installed (apt-get install schroot)"
+fi
+
+for n in 10 100 1000; do
+	make_n_conf "$n"
+	mapfile -t up < <(cairn "$work/conf/n$n.conf" "$work/conf/n$n.d" setup)
+	mapfile -t down < <(cairn "$work/conf/n$n.conf" "$work/conf/n$n.d" teardown '{}')
+	p=$pairs
+	[ "$n" -lt 1000 ] || p=$pairs_big
+	row "n$n" "N=$n binbind: cairn cycle vs floor binds $n" "$p" \
+		"${up[@]}" :: "${down[@]}" // "$bench/floor" -p "$roots" -s "$bin" binds "$n"
+done
+# Growth from 100 to 1000 entries (10 if linear), cairn's and the floor's
+# (the kernel's own growth is the floor's).
+scale_row() { # LABEL T1000 T100
+	[ -n "$2" ] && [ -n "$3" ] || return 0
+	rows+=("$(awk -v l="$1" -v a="$2" -v b="$3" \
+		'BEGIN { printf "%s|%.3f|%.3f|%.2f", l, a / 1e6, b / 1e6, a / b }')")
+}
+scale_row "cairn t(1000)/t(100) (linear: 10)" "${med_a[n1000]:-}" "${med_a[n100]:-}"
+scale_row "floor t(1000)/t(100)" "${med_b[n1000]:-}" "${med_b[n100]:-}"
+
+# ---- the table -------------------------------------------------------------------
+cpu=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
+echo "# cairn $(cd "$src" && git describe --always --dirty 2>/dev/null || echo '?') bench, $(date -u '+%Y-%m-%d %H:%M UTC')"
+echo "# $(uname -sr), ${cpu:-unknown CPU}, $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "# $pairs pairs (N=1000: $pairs_big) after $warm warm-ups per side; A = cairn, B = the other;"
+echo "# state_dir and root_parent on tmpfs, the bound binary on a tmpfs of its own; KVM device: $dev;"
+echo "# N rows: N binbind entries (readonly = no) vs N plain binds of the same file"
+printf '%-46s %12s %12s %14s\n' "comparison (A vs B)" "median A ms" "median B ms" "median A/B"
+for r in "${rows[@]}"; do
+	IFS='|' read -r l a b q <<<"$r"
+	case $a in
+	n/a | failed) printf '%-46s %12s   %s\n' "$l" "$a" "$b" ;;
+	*) printf '%-46s %12s %12s %14s\n' "$l" "$a" "$b" "$q" ;;
+	esac
+done

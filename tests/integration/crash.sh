@@ -1,0 +1,215 @@
+#!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
+# kill -9 at every step of setup and of teardown, then `cairn gc`: nothing
+# is left (no mount under root_parent, no root, no journal), for every step.
+#
+# The fault shim (tests/shim/fault.c) kills cairn with SIGKILL right after
+# its k-th fdatasync: cairn syncs once per journal record, so step k is
+# "the k-th record is on disk, the action it announces not yet done".  A
+# good run, counted by the shim, says how many steps there are.  Then the
+# same before the k-th mount-family call, unmount and removal.
+. "$(dirname "$0")/lib.sh"
+
+# A canary in the host directory bound into the roots: a gc that deleted
+# through a mount would take it.
+mkdir -p "$IT_HOST/dir"
+echo canary >"$IT_HOST/dir/canary"
+runtime_stat=$(stat_of "$IT_RUNTIME")
+
+# 11 entries: nested tmpfs targets (a tmpfs inside a tmpfs cairn mounted),
+# two procfs, a read-only bind of a host file (open_tree + mount_setattr),
+# a bind of a host file into a new mount point (mknodat) inside a tmpfs,
+# and a read-write bind of a host directory.
+write_conf "$IT_CONF" "proc a ab cde runsc hostdir f abg cdei proc2 runsc2" <<EOF_CONF
+[proc]
+
+[a]
+plugin = tmpfs
+target = /a
+
+[ab]
+plugin = tmpfs
+target = /a/b
+
+[cde]
+plugin = tmpfs
+target = /c/d/e
+
+[runsc]
+plugin = binbind
+source = $IT_RUNTIME
+target = /runsc
+
+[hostdir]
+plugin = binbind
+source = $IT_HOST/dir
+target = /host/dir
+readonly = no
+
+[f]
+plugin = tmpfs
+target = /f
+
+[abg]
+plugin = tmpfs
+target = /a/b/g
+
+[cdei]
+plugin = tmpfs
+target = /c/d/e/i
+
+[proc2]
+plugin = proc
+target = /c/proc
+
+[runsc2]
+plugin = binbind
+source = $IT_RUNTIME
+target = /a/b/g/bin/runsc
+EOF_CONF
+C=(-c "$IT_CONF")
+
+# An owner that is gone by the time gc runs: a setup killed after its
+# last record ("ready") made a finished session, which gc takes only
+# because its owner is gone.  (Killed earlier, it is stale anyway.)
+owner_pid=
+trap 'kill "$owner_pid" 2>/dev/null; it_cleanup' EXIT
+new_owner() {
+        sleep 600 &
+        owner_pid=$!
+}
+owner_gone() {
+        kill "$owner_pid" 2>/dev/null
+        wait "$owner_pid" 2>/dev/null
+}
+
+# ---- a good run, counted ----------------------------------------------------
+
+counts=$IT_DIR/counts
+: >"$counts"
+new_owner
+shim_cairn CAIRN_SHIM_COUNT="$counts" -- "${C[@]}" setup --owner "$owner_pid"
+is "$RC" 0 "a full setup under the shim exits 0"
+root=$OUT
+n_setup=$(count_calls "$counts" fdatasync)
+n_setup_mnt=$(grep -cxE 'mount|fsopen|fsconfig|fsmount|move_mount|open_tree|mount_setattr' "$counts")
+n_setup_mkdir=$(count_calls "$counts" mkdirat)
+n_setup_mknod=$(count_calls "$counts" mknodat)
+journal=$(cat "$IT_STATE/${root##*/}.journal" 2>/dev/null)
+diag "setup: $n_setup records ($n_setup_mnt mount calls, $n_setup_mkdir mkdirat, $n_setup_mknod mknodat); journal:" "$journal"
+is "$n_setup" "$(grep -c . <<<"$journal")" "one fdatasync per journal record"
+check "the stack has at least 10 entries" test "$(grep -c '^[0-9]* entry ' <<<"$journal")" -ge 10
+check "it makes enough steps to be worth the name (> 50)" test "$n_setup" -gt 50
+check "it makes mount points with mknodat too" test "$n_setup_mknod" -ge 1
+check "everything is mounted (11 mounts)" test "$(mounts_under "$root" | wc -l)" -eq 11
+
+: >"$counts"
+shim_cairn CAIRN_SHIM_COUNT="$counts" -- "${C[@]}" teardown "$root"
+is "$RC" 0 "a full teardown under the shim exits 0"
+n_teardown=$(count_calls "$counts" fdatasync)
+n_umount=$(count_calls "$counts" umount2)
+n_unlink=$(count_calls "$counts" unlinkat)
+diag "teardown: $n_teardown records, $n_umount umount2, $n_unlink unlinkat"
+check "teardown journals something (> 10 records)" test "$n_teardown" -gt 10
+check "a good setup and teardown leave nothing" nothing_left_at_all
+owner_gone
+[ "$n_setup" -gt 0 ] && [ "$n_teardown" -gt 0 ] || bail "could not count the steps"
+
+# after_gc DESC: gc exits 0 and nothing is left (one TAP line each); if
+# something is, clean it by hand so the next step starts afresh.
+after_gc() {
+        local desc=$1 id
+        id=$(some_session)
+        run_cairn "${C[@]}" gc
+        is "$RC" 0 "$desc: gc exits 0"
+        if nothing_left_at_all; then
+                ok "$desc: nothing left after gc"
+                return
+        fi
+        not_ok "$desc: nothing left after gc"
+        diag "mounts: $(mounts_under "$IT_ROOTS" | tr '\n' ' ')" \
+                "roots: $(ls -A "$IT_ROOTS" | tr '\n' ' ')" "state: $(ls -A "$IT_STATE" | tr '\n' ' ')"
+        [ -f "$IT_STATE/$id.journal" ] && diag "journal $id:" "$(cat "$IT_STATE/$id.journal")"
+        run_cairn "${C[@]}" gc --all
+        for m in $(mounts_under "$IT_ROOTS" | sort -r); do umount -l "$m"; done
+        rm -rf --one-file-system "${IT_ROOTS:?}"/* "${IT_STATE:?}"/* "$IT_STATE"/.[!.]*
+}
+
+# ---- setup killed after the k-th journal record, for every k ----------------
+
+for k in $(seq "$n_setup"); do
+        new_owner
+        shim_cairn CAIRN_SHIM_KILL_AT="fdatasync:$k" -- "${C[@]}" setup --owner "$owner_pid"
+        is "$RC" 137 "setup killed after record $k/$n_setup: exit 137"
+        owner_gone
+        after_gc "setup killed after record $k"
+done
+
+# ---- teardown killed after the k-th journal record, for every k -------------
+
+for k in $(seq "$n_teardown"); do
+        run_cairn "${C[@]}" setup
+        if [ "$RC" -ne 0 ]; then
+                not_ok "teardown step $k: setup exits 0 (exit $RC)"
+                continue
+        fi
+        troot=$OUT
+        shim_cairn CAIRN_SHIM_KILL_AT="fdatasync:$k" -- "${C[@]}" teardown "$troot"
+        is "$RC" 137 "teardown killed after record $k/$n_teardown: exit 137"
+        if [ "$k" -eq 1 ]; then
+                # Killed before it undid anything: a ready session,
+                # tearing down, is stale for list and taken by gc.
+                run_cairn "${C[@]}" list
+                check "teardown killed after record 1: list shows it tearing-down, stale" \
+                        grep -Eq "^${troot##*/} tearing-down ?\(stale\) " <<<"$OUT"
+        fi
+        after_gc "teardown killed after record $k"
+done
+
+# ---- killed just before a system call ----------------------------------------
+
+# Before the k-th mount-family call of setup (fsopen, fsconfig, fsmount,
+# move_mount, open_tree, mount_setattr, mount), for every k.
+for k in $(seq "$n_setup_mnt"); do
+        new_owner
+        shim_cairn CAIRN_SHIM_KILL_BEFORE="@mount:$k" -- "${C[@]}" setup --owner "$owner_pid"
+        is "$RC" 137 "setup killed before mount call $k/$n_setup_mnt: exit 137"
+        owner_gone
+        after_gc "setup killed before mount call $k"
+done
+# Before the k-th mkdirat and mknodat of setup, for a few k.
+for spec in mkdirat:1 mkdirat:2 mkdirat:$((n_setup_mkdir / 2)) mkdirat:$n_setup_mkdir mknodat:1; do
+        shim_cairn CAIRN_SHIM_KILL_BEFORE="$spec" -- "${C[@]}" setup
+        is "$RC" 137 "setup killed before $spec: exit 137"
+        after_gc "setup killed before $spec"
+done
+# Before the k-th unmount and removal of teardown, for a few k.
+for spec in umount2:1 umount2:$((n_umount / 2)) umount2:$n_umount \
+        unlinkat:1 unlinkat:$((n_unlink / 2)) unlinkat:$n_unlink; do
+        run_cairn "${C[@]}" setup
+        [ "$RC" -eq 0 ] || { not_ok "teardown before $spec: setup exits 0 (exit $RC)"; continue; }
+        shim_cairn CAIRN_SHIM_KILL_BEFORE="$spec" -- "${C[@]}" teardown "$OUT"
+        is "$RC" 137 "teardown killed before $spec: exit 137"
+        after_gc "teardown killed before $spec"
+done
+
+# A crashed session can be finished by `teardown ID` too, not only by gc.
+run_cairn "${C[@]}" setup
+shim_cairn CAIRN_SHIM_KILL_AT="fdatasync:$((n_teardown / 2))" -- "${C[@]}" teardown "$OUT"
+is "$RC" 137 "teardown killed half-way: exit 137"
+id=$(some_session)
+run_cairn "${C[@]}" teardown "$id"
+is "$RC" 0 "a second teardown of the half torn-down session exits 0"
+check "... and nothing is left" nothing_left_at_all
+shim_cairn CAIRN_SHIM_KILL_AT="fdatasync:$((n_setup / 2))" -- "${C[@]}" setup
+is "$RC" 137 "setup killed half-way: exit 137"
+id=$(some_session)
+run_cairn "${C[@]}" teardown "$id"
+is "$RC" 0 "teardown ID of the half set-up session exits 0"
+check "... and nothing is left" nothing_left_at_all
+
+is "$(cat "$IT_HOST/dir/canary" 2>&1)" canary "the host directory's canary survived every crash and gc"
+is "$(stat_of "$IT_RUNTIME")" "$runtime_stat" "the host file bound into the roots kept its mode"
+check "nothing is left in the end" nothing_left_at_all
+
+done_testing

@@ -1,0 +1,238 @@
+#!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
+# Fault injection at every system call of setup, of its rollback and of
+# teardown (the fault shim, tests/shim/fault.c, makes the n-th call of one
+# function fail): a failed setup exits 1 and leaves nothing; an undo that
+# fails once is retried; one that keeps failing gives exit 3, names what is
+# left, keeps the journal, and a later teardown finishes the job.
+. "$(dirname "$0")/lib.sh"
+
+mkdir -p "$IT_HOST/dir"
+echo canary >"$IT_HOST/dir/canary"
+runtime_stat=$(stat_of "$IT_RUNTIME")
+
+# Every kind of action: procfs and tmpfs (fsopen, fsconfig, fsmount,
+# move_mount), nested mount points (mkdirat, inside one of cairn's tmpfs
+# too), a read-only bind of a file (mknodat, open_tree, mount_setattr), a
+# read-write bind of a directory.
+sections() {
+        cat <<EOF_CONF
+[proc]
+
+[a]
+plugin = tmpfs
+target = /a
+
+[abc]
+plugin = tmpfs
+target = /a/b/c
+
+[runsc]
+plugin = binbind
+source = $IT_RUNTIME
+target = /runsc
+
+[hostdir]
+plugin = binbind
+source = $IT_HOST/dir
+target = /host/dir
+readonly = no
+
+[runsc2]
+plugin = binbind
+source = $IT_RUNTIME
+target = /a/b/c/bin/runsc
+
+[fail]
+plugin = fail
+errno = EPERM
+mounts = /z /a/b/zz
+EOF_CONF
+}
+STACK="proc a abc runsc hostdir runsc2"
+CONF=$IT_DIR/good.conf
+sections | write_conf "$CONF" "$STACK"
+# The same stack with a last entry that fails: setup rolls back all of it.
+RBCONF=$IT_DIR/rollback.conf
+sections | write_conf "$RBCONF" "$STACK fail"
+
+MOUNT_CALLS="fsopen fsconfig fsmount move_mount open_tree mount_setattr mount"
+counts=$IT_DIR/counts
+
+# left DESC: nothing left (one TAP line); if something is, say what and
+# clean up by hand, so that the next case starts afresh.
+left() {
+        local m
+        if nothing_left_at_all; then
+                ok "$1: nothing left"
+                return
+        fi
+        not_ok "$1: nothing left"
+        diag "mounts: $(mounts_under "$IT_ROOTS" | tr '\n' ' ')" \
+                "roots: $(ls -A "$IT_ROOTS" | tr '\n' ' ')" "state: $(ls -A "$IT_STATE" | tr '\n' ' ')"
+        for m in "$IT_STATE"/*.journal; do
+                [ -f "$m" ] && diag "$m:" "$(cat "$m")"
+        done
+        for m in $(mounts_under "$IT_ROOTS" | sort -r); do umount -l "$m"; done
+        rm -rf --one-file-system "${IT_ROOTS:?}"/* "${IT_STATE:?}"/* "$IT_STATE"/.[!.]*
+}
+
+# session_journal: the one journal in state_dir (for exit-3 cases).
+session_journal() { compgen -G "$IT_STATE/*.journal" | head -n 1; }
+
+# ---- good runs, counted ------------------------------------------------------
+
+: >"$counts"
+shim_cairn CAIRN_SHIM_COUNT="$counts" -- -c "$CONF" setup
+is "$RC" 0 "a good setup under the shim exits 0"
+root=$OUT
+journal=$(cat "$IT_STATE/${root##*/}.journal" 2>/dev/null)
+declare -A n_setup
+for f in $MOUNT_CALLS mkdirat mknodat; do
+        n_setup[$f]=$(count_calls "$counts" "$f")
+done
+diag "setup calls: $(for f in "${!n_setup[@]}"; do printf '%s=%s ' "$f" "${n_setup[$f]}"; done)"
+for f in fsopen fsconfig fsmount move_mount open_tree mount_setattr mkdirat mknodat; do
+        check "a good setup calls $f (${n_setup[$f]} times)" test "${n_setup[$f]}" -gt 0
+done
+# Where the mounts and made paths are, in the order teardown undoes them.
+mapfile -t undo_mounts < <(awk -v r="$root" '$2 == "mount" { print r $3 }' <<<"$journal" | tac)
+mapfile -t undo_paths < <(awk -v r="$root" '$2 == "mkdir" || $2 == "create" { print r $3 }
+        $2 == "root" { print $3 }' <<<"$journal" | tac)
+
+: >"$counts"
+shim_cairn CAIRN_SHIM_COUNT="$counts" -- -c "$CONF" teardown "$root"
+is "$RC" 0 "a good teardown under the shim exits 0"
+n_td_umount=$(count_calls "$counts" umount2)
+n_td_unlink=$(count_calls "$counts" unlinkat)
+is "$n_td_umount" "${#undo_mounts[@]}" "teardown: one umount2 per journaled mount"
+is "$n_td_unlink" "${#undo_paths[@]}" "teardown: one unlinkat per journaled mkdir/create and the root"
+left "a good setup and teardown"
+
+: >"$counts"
+shim_cairn CAIRN_SHIM_COUNT="$counts" -- -c "$RBCONF" setup
+is "$RC" 1 "a setup whose last entry fails exits 1"
+n_rb_umount=$(count_calls "$counts" umount2)
+n_rb_unlink=$(count_calls "$counts" unlinkat)
+diag "rollback calls: umount2=$n_rb_umount unlinkat=$n_rb_unlink"
+check "its rollback unmounts (umount2)" test "$n_rb_umount" -gt 0
+check "its rollback removes (unlinkat)" test "$n_rb_unlink" -gt 0
+left "a setup whose last entry fails"
+
+# ---- setup: each call fails in turn ------------------------------------------
+
+for f in $MOUNT_CALLS mkdirat mknodat; do
+        for n in $(seq "${n_setup[$f]}"); do
+                shim_cairn CAIRN_SHIM_FAIL="$f:$n:EIO" -- -c "$CONF" setup
+                is "$RC" 1 "setup, $f call $n/${n_setup[$f]} fails: exit 1"
+                check "setup, $f call $n fails: it says why" grep -q . <<<"$ERR"
+                left "setup, $f call $n fails"
+        done
+done
+
+# mount(2): cairn's way when the kernel has no new mount API (ENOSYS).
+legacy="fsopen:*:ENOSYS,open_tree:*:ENOSYS"
+: >"$counts"
+shim_cairn CAIRN_SHIM_FAIL="$legacy" CAIRN_SHIM_COUNT="$counts" -- -c "$CONF" setup
+is "$RC" 0 "without the new mount API: setup exits 0"
+n_mount=$(count_calls "$counts" mount)
+check "without the new mount API: setup calls mount(2) ($n_mount times)" test "$n_mount" -gt 0
+run_cairn -c "$CONF" teardown "$OUT"
+is "$RC" 0 "without the new mount API: teardown exits 0"
+left "without the new mount API: setup and teardown"
+for n in $(seq "$n_mount"); do
+        shim_cairn CAIRN_SHIM_FAIL="$legacy,mount:$n:EIO" -- -c "$CONF" setup
+        is "$RC" 1 "setup without the new mount API, mount call $n/$n_mount fails: exit 1"
+        left "setup without the new mount API, mount call $n fails"
+done
+
+# ---- setup's rollback: each unmount and removal fails in turn ------------------
+
+# Once: the retry undoes it; setup still exits 1 and leaves nothing.
+for f in umount2 unlinkat; do
+        [ "$f" = umount2 ] && n_f=$n_rb_umount || n_f=$n_rb_unlink
+        for n in $(seq "$n_f"); do
+                shim_cairn CAIRN_SHIM_FAIL="$f:$n:EBUSY" -- -c "$RBCONF" setup
+                is "$RC" 1 "rollback, $f call $n/$n_f fails once: setup exits 1"
+                left "rollback, $f call $n fails once"
+        done
+done
+# A setup call fails, and so does an undo of its rollback.
+for spec in "move_mount:${n_setup[move_mount]}:EIO,umount2:1:EBUSY" \
+        "move_mount:${n_setup[move_mount]}:EIO,unlinkat:1:EBUSY" \
+        "mknodat:${n_setup[mknodat]}:EIO,unlinkat:2:EIO" \
+        "mount_setattr:1:EIO,umount2:1:EBUSY,unlinkat:1:EBUSY" \
+        "fsmount:3:ENOMEM,umount2:2:EBUSY"; do
+        shim_cairn CAIRN_SHIM_FAIL="$spec" -- -c "$CONF" setup
+        is "$RC" 1 "setup with $spec: exit 1"
+        left "setup with $spec"
+done
+# For good: setup exits 3, names what it left, keeps the journal; a
+# teardown without the fault finishes.
+for f in umount2 unlinkat; do
+        [ "$f" = umount2 ] && n_f=$n_rb_umount || n_f=$n_rb_unlink
+        for n in $(seq "$n_f"); do
+                shim_cairn CAIRN_SHIM_FAIL="$f:$n+:EBUSY" -- -c "$RBCONF" setup
+                is "$RC" 3 "rollback, $f fails from call $n/$n_f on: setup exits 3"
+                j=$(session_journal)
+                if [ -n "$j" ]; then
+                        ok "rollback, $f fails from call $n on: the journal is kept"
+                        id=$(basename "$j" .journal)
+                        check "rollback, $f fails from call $n on: stderr names the session" \
+                                grep -qF "$id" <<<"$ERR"
+                        run_cairn -c "$RBCONF" teardown "$id"
+                        is "$RC" 0 "rollback, $f fails from call $n on: then teardown exits 0"
+                else
+                        not_ok "rollback, $f fails from call $n on: the journal is kept"
+                fi
+                left "rollback, $f fails from call $n on, then teardown"
+        done
+done
+
+# ---- teardown: each unmount and removal fails in turn ------------------------
+
+# Once: the retry undoes it.
+for f in umount2 unlinkat; do
+        [ "$f" = umount2 ] && n_f=$n_td_umount || n_f=$n_td_unlink
+        for n in $(seq "$n_f"); do
+                run_cairn -c "$CONF" setup
+                [ "$RC" -eq 0 ] || { not_ok "teardown, $f call $n: setup exits 0 (exit $RC)"; continue; }
+                shim_cairn CAIRN_SHIM_FAIL="$f:$n:EBUSY" -- -c "$CONF" teardown "$OUT"
+                is "$RC" 0 "teardown, $f call $n/$n_f fails once: exit 0 (retried)"
+                left "teardown, $f call $n fails once"
+        done
+done
+# For good, from the n-th call on: exit 3, the first of them named, the
+# journal kept; a second teardown exits 0 and leaves nothing.
+for f in umount2 unlinkat; do
+        if [ "$f" = umount2 ]; then
+                n_f=$n_td_umount
+                names=("${undo_mounts[@]}")
+        else
+                n_f=$n_td_unlink
+                names=("${undo_paths[@]}")
+        fi
+        for n in $(seq "$n_f"); do
+                run_cairn -c "$CONF" setup
+                [ "$RC" -eq 0 ] || { not_ok "teardown, $f from call $n: setup exits 0 (exit $RC)"; continue; }
+                r=$OUT
+                id=${r##*/}
+                what=${names[n - 1]/#$root/$r}
+                shim_cairn CAIRN_SHIM_FAIL="$f:$n+:EBUSY" -- -c "$CONF" teardown "$r"
+                is "$RC" 3 "teardown, $f fails from call $n/$n_f on: exit 3"
+                check "teardown, $f fails from call $n on: stderr names $what" \
+                        mentions_path "$ERR" "$what"
+                check "teardown, $f fails from call $n on: the journal is kept" \
+                        test -f "$IT_STATE/$id.journal"
+                check "teardown, $f fails from call $n on: what is left is still journaled as to undo" \
+                        test -d "$r"
+                run_cairn -c "$CONF" teardown "$r"
+                is "$RC" 0 "teardown, $f fails from call $n on: a second teardown exits 0"
+                left "teardown, $f fails from call $n on, then a second teardown"
+        done
+done
+
+is "$(cat "$IT_HOST/dir/canary" 2>&1)" canary "the host directory's canary survived every fault"
+is "$(stat_of "$IT_RUNTIME")" "$runtime_stat" "the host file bound into the roots kept its mode"
+
+done_testing

@@ -1,0 +1,145 @@
+#!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
+# libcairn's ABI is what its header says, and nothing more:
+# - the shared library exports exactly the names in the version script
+#   core/libcairn.sym, all cairn_*, the plugin API under CAIRN_1 and only
+#   cairn_main under CAIRN_PRIVATE;
+# - every function <cairn/plugin.h> declares is exported (under CAIRN_1);
+# - the header compiles on its own, as C99, C11 and C++ (if there is a C++
+#   compiler), with -Wall -Wextra -Werror -pedantic, and a plugin written
+#   with it compiles the same way.
+# Needs no root.  TAP; the plan comes last.
+set -u
+: "${abs_top_srcdir:?run through make check}" "${abs_top_builddir:?run through make check}"
+export LC_ALL=C
+
+n=0
+failed=0
+ok() { n=$((n + 1)); echo "ok $n - $*"; }
+not_ok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $*"; }
+diag() { printf '%s\n' "$@" | sed 's/^/# /'; }
+# is GOT EXPECTED DESCRIPTION
+is() {
+        if [ "$1" = "$2" ]; then
+                ok "$3"
+        else
+                not_ok "$3"
+                diag "expected: '$2'" "     got: '$1'"
+        fi
+}
+
+lib=$abs_top_builddir/.libs/libcairn.so
+sym=$abs_top_srcdir/core/libcairn.sym
+header=$abs_top_srcdir/core/include/cairn/plugin.h
+if [ ! -f "$lib" ] || [ ! -f "$sym" ] || [ ! -f "$header" ]; then
+        echo "Bail out! missing $lib, $sym or $header"
+        exit 1
+fi
+tmp=$(mktemp -d /tmp/cairn-exports.XXXXXX) || { echo "Bail out! mktemp"; exit 1; }
+trap 'rm -rf "$tmp"' EXIT
+
+# ---- the library's dynamic symbol table ---------------------------------------
+
+# "NAME@@VERSION" per exported definition; the version nodes themselves
+# (type A) are not symbols of the API.
+nm -D --defined-only "$lib" | awk '$2 != "A" { print $3 }' | sort >"$tmp/exported"
+[ -s "$tmp/exported" ] || { echo "Bail out! nm -D found nothing in $lib"; exit 1; }
+
+is "$(grep -v '^cairn_' "$tmp/exported" | tr '\n' ' ')" "" \
+        "libcairn exports only cairn_* symbols"
+is "$(grep -v '@@CAIRN_\(1\|PRIVATE\)$' "$tmp/exported" | tr '\n' ' ')" "" \
+        "every export has a version (CAIRN_1 or CAIRN_PRIVATE)"
+is "$(sed -n 's/@@CAIRN_PRIVATE$//p' "$tmp/exported" | tr '\n' ' ')" "cairn_main " \
+        "only the CLI's entry point is CAIRN_PRIVATE"
+
+# The global names of the version script, comments stripped.
+sed 's,/\*.*\*/,,g' "$sym" | awk '
+        /^[ \t]*global:/ { g = 1; next }
+        /^[ \t]*local:/ || /}/ { g = 0 }
+        g { gsub(/[ \t;]/, ""); if ($0 != "") print }' | sort >"$tmp/script"
+is "$(sed 's/@@.*//' "$tmp/exported" | tr '\n' ' ')" "$(tr '\n' ' ' <"$tmp/script")" \
+        "the exports are exactly the version script's names"
+
+# Every function the header declares: "cairn_NAME(" at the start of a
+# declaration (after the return type).
+sed -n 's/^[a-z].*[ *]\(cairn_[a-z_0-9]*\)(.*/\1/p' "$header" | sort -u >"$tmp/declared"
+[ -s "$tmp/declared" ] || { echo "Bail out! no function declarations found in $header"; exit 1; }
+is "$(sed -n 's/@@CAIRN_1$//p' "$tmp/exported" | comm -13 - "$tmp/declared" | tr '\n' ' ')" "" \
+        "every function <cairn/plugin.h> declares is exported under CAIRN_1"
+is "$(sed -n 's/@@CAIRN_1$//p' "$tmp/exported" | comm -23 - "$tmp/declared" | tr '\n' ' ')" "" \
+        "nothing is exported under CAIRN_1 that the header does not declare"
+
+# ---- the header on its own -----------------------------------------------------
+
+cc=${CC:-cc}
+cxx=${CXX:-c++}
+inc=-I$abs_top_srcdir/core/include
+strict="-Wall -Wextra -Werror -pedantic"
+
+# A translation unit that includes nothing but the header and uses it.
+cat >"$tmp/only.c" <<'EOF'
+#include <cairn/plugin.h>
+int use(struct cairn_ctx *ctx);
+int use(struct cairn_ctx *ctx)
+{
+        return cairn_bind(ctx, cairn_ctx_option(ctx, "source"), "/x", CAIRN_BIND_RDONLY, NULL);
+}
+EOF
+# A whole plugin, the way cairn-plugin(7) writes one.
+cat >"$tmp/plugin.c" <<'EOF'
+#include <cairn/plugin.h>
+
+static int demo_setup(struct cairn_ctx *ctx)
+{
+        const char *target = cairn_ctx_option(ctx, "target");
+        int r = cairn_mount_fs(ctx, "tmpfs", "demo", target, CAIRN_MOUNT_NOSUID, NULL);
+
+        if (r < 0)
+                return cairn_log_errno(ctx, r, "mount %s", target);
+        cairn_log(ctx, CAIRN_LOG_INFO, "mounted %s", target);
+        return 0;
+}
+
+static const struct cairn_option demo_options[] = {
+        { "target", CAIRN_OPT_PATH, CAIRN_OPT_REQUIRED, "/demo", "where", NULL, { NULL, NULL } },
+        { NULL, CAIRN_OPT_STRING, 0, NULL, NULL, NULL, { NULL, NULL } },
+};
+
+CAIRN_PLUGIN_DEFINE = {
+        CAIRN_ABI_VERSION, "demo", "a demo", demo_options, demo_setup, NULL,
+        { NULL, NULL, NULL, NULL },
+};
+EOF
+for std in c99 c11; do
+        for f in only plugin; do
+                if "$cc" -std="$std" $strict -Wstrict-prototypes -Wmissing-prototypes \
+                        "$inc" -c "$tmp/$f.c" -o "$tmp/$f.o" 2>"$tmp/err"; then
+                        ok "<cairn/plugin.h> ($f.c) compiles as -std=$std $strict"
+                else
+                        not_ok "<cairn/plugin.h> ($f.c) compiles as -std=$std $strict"
+                        diag "$(cat "$tmp/err")"
+                fi
+        done
+done
+
+if command -v "$cxx" >/dev/null 2>&1; then
+        cp "$tmp/only.c" "$tmp/only.cc"
+        # In C++ the API keeps C linkage: the object refers to cairn_bind, unmangled.
+        for std in c++11 c++17; do
+                if "$cxx" -std="$std" $strict "$inc" -c "$tmp/only.cc" -o "$tmp/only.o" \
+                        2>"$tmp/err"; then
+                        ok "<cairn/plugin.h> compiles as C++ (-std=$std $strict)"
+                else
+                        not_ok "<cairn/plugin.h> compiles as C++ (-std=$std $strict)"
+                        diag "$(cat "$tmp/err")"
+                fi
+        done
+        is "$(nm -u "$tmp/only.o" 2>/dev/null | awk '{ print $2 }' | grep cairn | sort | tr '\n' ' ')" \
+                "cairn_bind cairn_ctx_option " "C++: the API functions have C linkage"
+else
+        ok "# SKIP no C++ compiler ($cxx)"
+fi
+
+echo "1..$n"
+[ "$failed" -eq 0 ] || diag "$failed of $n failed"
+exit 0
