@@ -9,7 +9,7 @@
 #include "cairn/plugin.h"
 #include "journal.h"
 
-struct libmnt_table;
+struct mountinfo;
 
 struct session {
         char *id;
@@ -17,7 +17,7 @@ struct session {
         int root_fd; /* O_PATH|O_DIRECTORY, or -1 */
         bool owned_root;
         struct journal *j;
-        struct libmnt_table *mounts; /* loaded on first need by undo */
+        struct mountinfo *mounts; /* loaded on first need by undo */
 };
 
 struct cairn_ctx {

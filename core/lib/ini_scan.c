@@ -109,6 +109,46 @@ static int parse_value(const char *v, const struct cfg_place *p, char **ret)
         return 0;
 }
 
+static size_t name_hash(const char *name)
+{
+        size_t h = 14695981039346656037u; /* FNV-1a */
+
+        for (; *name; name++)
+                h = (h ^ (unsigned char) *name) * 1099511628211u;
+        return h;
+}
+
+/* Put section i into the index (which has room). */
+static void index_put(struct ini_scan *s, size_t i)
+{
+        size_t mask = s->index_cap - 1, h = name_hash(s->sections[i].name) & mask;
+
+        while (s->index[h])
+                h = (h + 1) & mask;
+        s->index[h] = i + 1;
+}
+
+/* Make room in the index for one more section. */
+static int index_grow(struct ini_scan *s)
+{
+        size_t cap = s->index_cap ? s->index_cap : 16;
+        size_t *index;
+
+        if (2 * (s->n_sections + 1) <= s->index_cap)
+                return 0;
+        while (2 * (s->n_sections + 1) > cap)
+                cap *= 2;
+        index = calloc(cap, sizeof(*index));
+        if (!index)
+                return -ENOMEM;
+        free(s->index);
+        s->index = index;
+        s->index_cap = cap;
+        for (size_t i = 0; i < s->n_sections; i++)
+                index_put(s, i);
+        return 0;
+}
+
 static int scan_section(struct ini_scan *s, char *line, const struct cfg_place *lp)
 {
         struct ini_section *n;
@@ -137,6 +177,8 @@ static int scan_section(struct ini_scan *s, char *line, const struct cfg_place *
                 return cfg_error(&(struct cfg_place) { lp->file, lp->line, name, NULL },
                                  "section appears twice in this file (first at line %u)", dup->line);
 
+        if (index_grow(s) < 0)
+                return log_errno(-ENOMEM, "%s", lp->file);
         n = realloc(s->sections, (s->n_sections + 1) * sizeof(*n));
         if (!n)
                 return log_errno(-ENOMEM, "%s", lp->file);
@@ -144,6 +186,7 @@ static int scan_section(struct ini_scan *s, char *line, const struct cfg_place *
         n[s->n_sections] = (struct ini_section) { .name = strdup(name), .line = lp->line };
         if (!n[s->n_sections].name)
                 return log_errno(-ENOMEM, "%s", lp->file);
+        index_put(s, s->n_sections);
         s->n_sections++;
         return 0;
 }
@@ -276,14 +319,20 @@ void ini_scan_free(struct ini_scan *s)
                 free(s->sections[i].name);
         }
         free(s->sections);
+        free(s->index);
         free(s);
 }
 
 const struct ini_section *ini_scan_section(const struct ini_scan *s, const char *name)
 {
-        for (size_t i = 0; i < s->n_sections; i++)
-                if (streq(s->sections[i].name, name))
-                        return &s->sections[i];
+        size_t mask, h;
+
+        if (!s->index_cap)
+                return NULL;
+        mask = s->index_cap - 1;
+        for (h = name_hash(name) & mask; s->index[h]; h = (h + 1) & mask)
+                if (streq(s->sections[s->index[h] - 1].name, name))
+                        return &s->sections[s->index[h] - 1];
         return NULL;
 }
 
@@ -349,51 +398,53 @@ static int read_fd(int fd, const char *path, char **ret, size_t *ret_len)
 
 /* Every section, key and value iniparser read must be what the scanner
  * read: the scanner's view is what the checks and messages rely on. */
-static int cross_check(const struct ini_scan *s, dictionary *d, const char *path)
+/* iniparser must have read exactly what the scanner did: the same
+ * sections, the same keys, the same values.  One pass over iniparser's
+ * dictionary, each entry looked up in the scanner's index. */
+static int cross_check(const struct ini_scan *s, const dictionary *d, const char *path)
 {
-        int nsec = iniparser_getnsec(d);
+        size_t n_sections = 0, n_keys = 0, scanned_keys = 0;
 
-        if (nsec < 0 || (size_t) nsec != s->n_sections) {
-                log_error("%s: iniparser read %d sections, cairn's scanner %zu; refusing the file",
-                          path, nsec, s->n_sections);
-                return -EINVAL;
-        }
-        for (int i = 0; i < nsec; i++) {
-                const char *name = iniparser_getsecname(d, i);
-                const struct ini_section *sec = name ? ini_scan_section(s, name) : NULL;
-                _cleanup_free_ const char **keys = NULL;
-                int nkeys;
+        for (ssize_t i = 0; i < d->size; i++) {
+                const char *full = d->key[i], *colon, *v = d->val[i];
+                _cleanup_free_ char *sname = NULL;
+                const struct ini_section *sec;
+                const struct ini_key *key;
 
+                if (!full)
+                        continue;
+                colon = strchr(full, ':');
+                sname = colon ? strndup(full, (size_t) (colon - full)) : strdup(full);
+                if (!sname)
+                        return log_errno(-ENOMEM, "%s", path);
+                sec = ini_scan_section(s, sname);
                 if (!sec) {
                         log_error("%s: iniparser read a section [%s] that cairn's scanner did not; "
-                                  "refusing the file", path, strna(name));
+                                  "refusing the file", path, sname);
                         return -EINVAL;
                 }
-                nkeys = iniparser_getsecnkeys(d, name);
-                if (nkeys < 0 || (size_t) nkeys != sec->n_keys)
-                        return cfg_error(&(struct cfg_place) { path, sec->line, sec->name, NULL },
-                                         "iniparser read %d keys, cairn's scanner %zu; refusing the file",
-                                         nkeys, sec->n_keys);
-                keys = calloc((size_t) nkeys + 1, sizeof(char *));
-                if (!keys)
-                        return log_errno(-ENOMEM, "%s", path);
-                if (nkeys > 0 && !iniparser_getseckeys(d, name, keys))
-                        return log_errno(-ENOMEM, "%s", path);
-                for (int k = 0; k < nkeys; k++) {
-                        const char *kname = keys[k] + strlen(name) + 1;
-                        const struct ini_key *key = ini_section_key(sec, kname);
-                        const char *v = iniparser_getstring(d, keys[k], NULL);
-
-                        if (!key)
-                                return cfg_error(&(struct cfg_place) { path, sec->line, sec->name, kname },
-                                                 "iniparser read a key that cairn's scanner did not; "
-                                                 "refusing the file");
-                        if (!v || !streq(v, key->value))
-                                return cfg_error(&(struct cfg_place) { path, key->line, sec->name, kname },
-                                                 "iniparser reads the value as \"%s\", cairn's scanner "
-                                                 "as \"%s\"; refusing the ambiguous value",
-                                                 strna(v), key->value);
+                if (!colon) {
+                        n_sections++;
+                        continue;
                 }
+                n_keys++;
+                key = ini_section_key(sec, colon + 1);
+                if (!key)
+                        return cfg_error(&(struct cfg_place) { path, sec->line, sec->name, colon + 1 },
+                                         "iniparser read a key that cairn's scanner did not; "
+                                         "refusing the file");
+                if (!v || !streq(v, key->value))
+                        return cfg_error(&(struct cfg_place) { path, key->line, sec->name, colon + 1 },
+                                         "iniparser reads the value as \"%s\", cairn's scanner "
+                                         "as \"%s\"; refusing the ambiguous value",
+                                         strna(v), key->value);
+        }
+        for (size_t i = 0; i < s->n_sections; i++)
+                scanned_keys += s->sections[i].n_keys;
+        if (n_sections != s->n_sections || n_keys != scanned_keys) {
+                log_error("%s: iniparser read %zu sections and %zu keys, cairn's scanner %zu and %zu; "
+                          "refusing the file", path, n_sections, n_keys, s->n_sections, scanned_keys);
+                return -EINVAL;
         }
         return 0;
 }
@@ -461,9 +512,9 @@ void ini_file_free(struct ini_file *f)
 
 const char *ini_file_value(const struct ini_file *f, const char *section, const char *key)
 {
-        _cleanup_free_ char *full = xasprintf("%s:%s", section, key);
+        /* The scanner's value: cross_check() proved it is iniparser's. */
+        const struct ini_section *sec = ini_scan_section(f->scan, section);
+        const struct ini_key *k = sec ? ini_section_key(sec, key) : NULL;
 
-        if (!full)
-                return NULL;
-        return iniparser_getstring(f->dict, full, NULL);
+        return k ? k->value : NULL;
 }

@@ -54,6 +54,10 @@ struct ini_section {
 struct ini_scan {
         struct ini_section *sections; /* in file order */
         size_t n_sections;
+        /* Open-addressing hash of section names: index+1 into sections,
+         * 0 free.  Lookups stay O(1) for configs of thousands of entries. */
+        size_t *index;
+        size_t index_cap; /* a power of two, at least twice n_sections */
 };
 
 /* Scan `len` bytes of `buf`; `label` names the file in messages.  -EINVAL

@@ -37,18 +37,32 @@ const char *jtype_name(enum jtype t)
 
 /* Percent-encode everything that is not a printable, non-blank ASCII
  * character; "%-" stands for the empty string. */
-static void encode(FILE *f, const char *s)
+/* The encoded size of s: at most three bytes per byte, or "%-". */
+static size_t encoded_max(const char *s)
 {
+        return s && *s ? 3 * strlen(s) : 2;
+}
+
+/* Percent-encode everything that is not a printable, non-blank ASCII
+ * character; "%-" stands for the empty string.  Returns the end. */
+static char *encode(char *o, const char *s)
+{
+        static const char hex[] = "0123456789ABCDEF";
+
         if (!s || !*s) {
-                fputs("%-", f);
-                return;
+                *o++ = '%';
+                *o++ = '-';
+                return o;
         }
         for (const unsigned char *p = (const unsigned char *) s; *p; p++) {
-                if (*p <= ' ' || *p >= 0x7f || *p == '%')
-                        fprintf(f, "%%%02X", *p);
-                else
-                        fputc(*p, f);
+                if (*p <= ' ' || *p >= 0x7f || *p == '%') {
+                        *o++ = '%';
+                        *o++ = hex[*p >> 4];
+                        *o++ = hex[*p & 15];
+                } else
+                        *o++ = (char) *p;
         }
+        return o;
 }
 
 static int hexval(char c)
@@ -108,33 +122,29 @@ int journal_append(struct journal *j, enum jtype type, const char *a, const char
 {
         struct jrec rec = { .seq = j->next_seq, .type = type, .ref = ref, .n = n };
         const char *args = type_args[type];
-        char *line = NULL;
-        size_t len = 0;
-        FILE *f;
+        _cleanup_free_ char *line = NULL;
+        size_t len, cap = 3 * 24 + 16 + encoded_max(a) + encoded_max(b);
+        char *o;
         int r;
 
-        f = open_memstream(&line, &len);
-        if (!f)
+        /* Formatted by hand into one buffer: this runs for every action of
+         * every entry, and stdio's memstreams cost more than the syscalls. */
+        line = malloc(cap);
+        if (!line)
                 return -ENOMEM;
-        fprintf(f, "%" PRIu64 " %s", rec.seq, type_names[type]);
+        o = line + sprintf(line, "%" PRIu64 " %s", rec.seq, type_names[type]);
         for (const char *t = args; *t; t++) {
-                fputc(' ', f);
+                *o++ = ' ';
                 if (*t == 's')
-                        encode(f, t == args ? a : b);
-                else if (*t == 'r')
-                        fprintf(f, "%" PRIu64, ref);
+                        o = encode(o, t == args ? a : b);
                 else
-                        fprintf(f, "%" PRIu64, n);
+                        o += sprintf(o, "%" PRIu64, *t == 'r' ? ref : n);
         }
-        fputc('\n', f);
-        if (fclose(f) != 0) {
-                free(line);
-                return -ENOMEM;
-        }
+        *o++ = '\n';
+        len = (size_t) (o - line);
         /* One write of the whole line, then sync: the record is on disk
          * before the action it announces is done. */
         r = write_all(j->fd, line, len);
-        free(line);
         if (r < 0)
                 return log_errno(r, "%s: write", j->path);
         if (fdatasync(j->fd) < 0)

@@ -5,121 +5,215 @@
 #include "mountinfo.h"
 #include "util.h"
 
-int mountinfo_load(struct libmnt_table **ret)
+struct mount_entry {
+        uint64_t id;
+        char *target;
+        bool gone; /* unmounted by us since the table was read */
+};
+
+struct mountinfo {
+        struct mount_entry *v; /* sorted by target (strcmp) */
+        size_t n;
+        size_t *by_id; /* indexes into v, sorted by id */
+};
+
+static int cmp_target(const void *a, const void *b)
+{
+        return strcmp(((const struct mount_entry *) a)->target, ((const struct mount_entry *) b)->target);
+}
+
+static int cmp_id(const void *a, const void *b, void *base)
+{
+        const struct mount_entry *v = base;
+        uint64_t x = v[*(const size_t *) a].id, y = v[*(const size_t *) b].id;
+
+        return x < y ? -1 : x > y;
+}
+
+int mountinfo_load(struct mountinfo **ret)
 {
         struct libmnt_table *tb = mnt_new_table_from_file("/proc/self/mountinfo");
-
-        if (!tb)
-                return log_errno(negative_errno(), "read /proc/self/mountinfo");
-        *ret = tb;
-        return 0;
-}
-
-void mountinfo_free(struct libmnt_table *tb)
-{
-        mnt_unref_table(tb);
-}
-
-static struct libmnt_fs *by_id(struct libmnt_table *tb, uint64_t id)
-{
         struct libmnt_iter *it = mnt_new_iter(MNT_ITER_FORWARD);
-        struct libmnt_fs *fs = NULL, *found = NULL;
+        struct libmnt_fs *fs = NULL;
+        struct mountinfo *mi = calloc(1, sizeof *mi);
+        size_t cap = 0;
+        int r = 0;
 
-        if (!it)
-                return NULL;
-        while (mnt_table_next_fs(tb, it, &fs) == 0)
-                if ((uint64_t) mnt_fs_get_id(fs) == id) {
-                        found = fs;
-                        break;
+        if (!tb || !it || !mi) {
+                r = log_errno(tb ? -ENOMEM : negative_errno(), "read /proc/self/mountinfo");
+                goto out;
+        }
+        while (mnt_table_next_fs(tb, it, &fs) == 0) {
+                const char *t = mnt_fs_get_target(fs);
+
+                if (!t)
+                        continue;
+                if (mi->n == cap) {
+                        struct mount_entry *v;
+                        cap = cap ? cap * 2 : 64;
+                        v = realloc(mi->v, cap * sizeof *v);
+                        if (!v) {
+                                r = -ENOMEM;
+                                goto out;
+                        }
+                        mi->v = v;
                 }
+                mi->v[mi->n] = (struct mount_entry) { .id = (uint64_t) mnt_fs_get_id(fs), .target = strdup(t) };
+                if (!mi->v[mi->n].target) {
+                        r = -ENOMEM;
+                        goto out;
+                }
+                mi->n++;
+        }
+        if (mi->n)
+                qsort(mi->v, mi->n, sizeof *mi->v, cmp_target);
+        mi->by_id = calloc(mi->n + 1, sizeof(size_t));
+        if (!mi->by_id) {
+                r = -ENOMEM;
+                goto out;
+        }
+        for (size_t i = 0; i < mi->n; i++)
+                mi->by_id[i] = i;
+        if (mi->n)
+                qsort_r(mi->by_id, mi->n, sizeof(size_t), cmp_id, mi->v);
+        *ret = TAKE_PTR(mi);
+out:
         mnt_free_iter(it);
-        return found;
+        mnt_unref_table(tb);
+        mountinfo_free(mi);
+        return r;
 }
 
-bool mountinfo_beneath(struct libmnt_table *tb, const char *path, const char **ret_target,
-                       uint64_t *ret_id)
+void mountinfo_free(struct mountinfo *mi)
 {
-        return mountinfo_beneath_except(tb, path, NULL, NULL, ret_target, ret_id);
+        if (!mi)
+                return;
+        for (size_t i = 0; i < mi->n; i++)
+                free(mi->v[i].target);
+        free(mi->v);
+        free(mi->by_id);
+        free(mi);
 }
 
-bool mountinfo_beneath_except(struct libmnt_table *tb, const char *path,
+static struct mount_entry *by_id(struct mountinfo *mi, uint64_t id)
+{
+        size_t lo = 0, hi = mi->n;
+
+        while (lo < hi) {
+                size_t mid = lo + (hi - lo) / 2;
+                struct mount_entry *e = &mi->v[mi->by_id[mid]];
+
+                if (e->id == id)
+                        return e->gone ? NULL : e;
+                if (e->id < id)
+                        lo = mid + 1;
+                else
+                        hi = mid;
+        }
+        return NULL;
+}
+
+/* The first index whose target is not less than `s`. */
+static size_t lower_bound(const struct mountinfo *mi, const char *s)
+{
+        size_t lo = 0, hi = mi->n;
+
+        while (lo < hi) {
+                size_t mid = lo + (hi - lo) / 2;
+                if (strcmp(mi->v[mid].target, s) < 0)
+                        lo = mid + 1;
+                else
+                        hi = mid;
+        }
+        return lo;
+}
+
+bool mountinfo_beneath_except(struct mountinfo *mi, const char *path,
                               bool (*skip)(uint64_t id, void *ud), void *ud,
                               const char **ret_target, uint64_t *ret_id)
 {
-        size_t n = strlen(path);
-        struct libmnt_iter *it = mnt_new_iter(MNT_ITER_FORWARD);
-        struct libmnt_fs *fs = NULL;
-        bool found = false;
-
-        if (!it)
-                return true; /* cannot tell: say yes, so nothing is removed */
         /* "DIR/" asks for what is strictly beneath DIR; "DIR" for DIR too. */
+        size_t n = strlen(path);
         bool strict = n > 1 && path[n - 1] == '/';
+        _cleanup_free_ char *key = NULL;
 
         while (n > 1 && path[n - 1] == '/')
                 n--;
-        while (mnt_table_next_fs(tb, it, &fs) == 0) {
-                const char *t = mnt_fs_get_target(fs);
+        key = strndup(path, n);
+        if (!key)
+                return true; /* cannot tell: say yes, so nothing is removed */
+        /* Everything starting with the path sorts from here on, mixed only
+         * with siblings that share its name as a prefix ("a-x" < "a/"). */
+        for (size_t i = lower_bound(mi, key); i < mi->n; i++) {
+                const struct mount_entry *e = &mi->v[i];
 
-                if (t && strncmp(t, path, n) == 0 && ((t[n] == '\0' && !strict) || t[n] == '/') &&
-                    !(skip && skip((uint64_t) mnt_fs_get_id(fs), ud))) {
-                        if (ret_target)
-                                *ret_target = t;
-                        if (ret_id)
-                                *ret_id = (uint64_t) mnt_fs_get_id(fs);
-                        found = true;
+                if (strncmp(e->target, key, n) != 0)
                         break;
-                }
+                if (e->gone)
+                        continue;
+                if (n == 1) { /* "/": everything but "/" itself when strict */
+                        if (strict && e->target[1] == '\0')
+                                continue;
+                } else if (e->target[n] != '/' && (e->target[n] != '\0' || strict))
+                        continue;
+                if (skip && skip(e->id, ud))
+                        continue;
+                if (ret_target)
+                        *ret_target = e->target;
+                if (ret_id)
+                        *ret_id = e->id;
+                return true;
         }
-        mnt_free_iter(it);
-        return found;
+        return false;
 }
 
-bool mountinfo_has_id(struct libmnt_table *tb, uint64_t id)
+bool mountinfo_beneath(struct mountinfo *mi, const char *path, const char **ret_target,
+                       uint64_t *ret_id)
 {
-        return by_id(tb, id) != NULL;
+        return mountinfo_beneath_except(mi, path, NULL, NULL, ret_target, ret_id);
 }
 
-const char *mountinfo_target(struct libmnt_table *tb, uint64_t id)
-{
-        struct libmnt_fs *fs = by_id(tb, id);
-
-        return fs ? mnt_fs_get_target(fs) : NULL;
-}
-
-void mountinfo_forget(struct libmnt_table *tb, uint64_t id)
-{
-        struct libmnt_fs *fs = by_id(tb, id);
-
-        if (fs)
-                mnt_table_remove_fs(tb, fs);
-}
-
-const char *mountinfo_covering(struct libmnt_table *tb, const char *root, const char *path,
+const char *mountinfo_covering(struct mountinfo *mi, const char *root, const char *path,
                                bool (*skip)(uint64_t id, void *ud), void *ud)
 {
-        struct libmnt_iter *it = mnt_new_iter(MNT_ITER_FORWARD);
-        struct libmnt_fs *fs = NULL;
-        const char *best = NULL;
         size_t nroot = strlen(root), best_len = 0;
+        const char *best = NULL;
 
-        if (!it)
-                return NULL;
-        while (mnt_table_next_fs(tb, it, &fs) == 0) {
-                const char *t = mnt_fs_get_target(fs);
-                size_t n = t ? strlen(t) : 0;
+        for (size_t i = 0; i < mi->n; i++) {
+                const char *t = mi->v[i].target;
+                size_t n = strlen(t);
 
-                if (!t || n < nroot || strncmp(t, root, nroot) != 0 || (t[nroot] && t[nroot] != '/'))
-                        continue; /* not inside the root */
+                if (mi->v[i].gone || n < nroot || strncmp(t, root, nroot) != 0 ||
+                    (t[nroot] && t[nroot] != '/'))
+                        continue; /* gone, or not inside the root */
                 if (strncmp(path, t, n) != 0 || (path[n] && path[n] != '/'))
                         continue; /* not at or above path */
-                if (skip && skip((uint64_t) mnt_fs_get_id(fs), ud))
+                if (skip && skip(mi->v[i].id, ud))
                         continue;
                 if (n >= best_len) {
                         best = t;
                         best_len = n;
                 }
         }
-        mnt_free_iter(it);
         return best;
+}
+
+bool mountinfo_has_id(struct mountinfo *mi, uint64_t id)
+{
+        return by_id(mi, id) != NULL;
+}
+
+const char *mountinfo_target(struct mountinfo *mi, uint64_t id)
+{
+        struct mount_entry *e = by_id(mi, id);
+
+        return e ? e->target : NULL;
+}
+
+void mountinfo_forget(struct mountinfo *mi, uint64_t id)
+{
+        struct mount_entry *e = by_id(mi, id);
+
+        if (e)
+                e->gone = true;
 }

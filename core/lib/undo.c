@@ -97,7 +97,7 @@ static int undo_index(struct undo *u)
         return 0;
 }
 
-static int mounts(struct undo *u, struct libmnt_table **ret)
+static int mounts(struct undo *u, struct mountinfo **ret)
 {
         if (!u->s->mounts) {
                 int r = mountinfo_load(&u->s->mounts);
@@ -156,7 +156,7 @@ static int undo_mount(struct undo *u, const struct jrec *r, uint64_t id)
 {
         _cleanup_close_ int dfd = -1;
         _cleanup_free_ char *full = NULL, *via = NULL;
-        struct libmnt_table *tb;
+        struct mountinfo *tb;
         const char *name;
         struct statx stx;
         char buf[32];
@@ -240,7 +240,7 @@ static int undo_remove(struct undo *u, const struct jrec *r)
 {
         _cleanup_close_ int dfd = -1;
         _cleanup_free_ char *full = NULL;
-        struct libmnt_table *tb;
+        struct mountinfo *tb;
         const char *name, *t;
         bool dir = r->type == J_MKDIR;
         int k;
@@ -280,7 +280,7 @@ static int undo_root(struct undo *u, const struct jrec *r)
 {
         _cleanup_free_ char *copy = NULL, *copy2 = NULL;
         _cleanup_close_ int dfd = -1;
-        struct libmnt_table *tb;
+        struct mountinfo *tb;
         const char *t;
         int k;
 
