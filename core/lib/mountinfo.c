@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-#include <libmount.h>
+#include <fcntl.h>
+#include <stdio.h>
 
 #include "log.h"
 #include "mountinfo.h"
@@ -30,40 +31,88 @@ static int cmp_id(const void *a, const void *b, void *base)
         return x < y ? -1 : x > y;
 }
 
-int mountinfo_load(struct mountinfo **ret)
+/* Undo the kernel's octal escapes (mangle() in fs/proc_namespace.c: space,
+ * tab, newline and backslash) in place; the result is never longer. */
+static void unescape(char *s)
 {
-        struct libmnt_table *tb = mnt_new_table_from_file("/proc/self/mountinfo");
-        struct libmnt_iter *it = mnt_new_iter(MNT_ITER_FORWARD);
-        struct libmnt_fs *fs = NULL;
+        char *o = s;
+
+        for (; *s; s++) {
+                if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' && s[2] <= '7' &&
+                    s[3] >= '0' && s[3] <= '7') {
+                        *o++ = (char) ((s[1] - '0') << 6 | (s[2] - '0') << 3 | (s[3] - '0'));
+                        s += 3;
+                } else
+                        *o++ = *s;
+        }
+        *o = '\0';
+}
+
+/* The n-th (from 0) space-separated field of `line`, NUL-terminated in
+ * place; NULL if the line has fewer. */
+static char *field(char *line, unsigned n, char **ret_rest)
+{
+        char *f = line;
+
+        for (; n > 0; n--) {
+                f = strchr(f, ' ');
+                if (!f)
+                        return NULL;
+                f++;
+        }
+        *ret_rest = strchrnul(f, ' ');
+        if (**ret_rest)
+                *(*ret_rest)++ = '\0';
+        return f;
+}
+
+static int add(struct mountinfo *mi, size_t *cap, uint64_t id, const char *target)
+{
+        if (mi->n == *cap) {
+                size_t c = *cap ? *cap * 2 : 64;
+                struct mount_entry *v = realloc(mi->v, c * sizeof *v);
+
+                if (!v)
+                        return -ENOMEM;
+                mi->v = v;
+                *cap = c;
+        }
+        mi->v[mi->n] = (struct mount_entry) { .id = id, .target = strdup(target) };
+        if (!mi->v[mi->n].target)
+                return -ENOMEM;
+        mi->n++;
+        return 0;
+}
+
+int mountinfo_parse(char *buf, struct mountinfo **ret)
+{
         struct mountinfo *mi = calloc(1, sizeof *mi);
         size_t cap = 0;
+        char *line, *next;
         int r = 0;
 
-        if (!tb || !it || !mi) {
-                r = log_errno(tb ? -ENOMEM : negative_errno(), "read /proc/self/mountinfo");
-                goto out;
-        }
-        while (mnt_table_next_fs(tb, it, &fs) == 0) {
-                const char *t = mnt_fs_get_target(fs);
+        if (!mi)
+                return -ENOMEM;
+        for (line = buf; *line; line = next) {
+                char *nl = strchr(line, '\n'), *end, *rest, *target;
+                unsigned long long id;
 
-                if (!t)
-                        continue;
-                if (mi->n == cap) {
-                        struct mount_entry *v;
-                        cap = cap ? cap * 2 : 64;
-                        v = realloc(mi->v, cap * sizeof *v);
-                        if (!v) {
-                                r = -ENOMEM;
-                                goto out;
-                        }
-                        mi->v = v;
-                }
-                mi->v[mi->n] = (struct mount_entry) { .id = (uint64_t) mnt_fs_get_id(fs), .target = strdup(t) };
-                if (!mi->v[mi->n].target) {
-                        r = -ENOMEM;
+                next = nl ? nl + 1 : line + strlen(line);
+                if (nl)
+                        *nl = '\0';
+                /* "ID PARENT MAJ:MIN ROOT MOUNT-POINT ...": the kernel's
+                 * own format (Documentation/filesystems/proc.rst). */
+                errno = 0;
+                id = strtoull(line, &end, 10);
+                target = field(line, 4, &rest);
+                if (errno || end == line || *end != ' ' || !target || target[0] != '/') {
+                        r = -EBADMSG;
                         goto out;
                 }
-                mi->n++;
+                unescape(target);
+                r = add(mi, &cap, id, target);
+                if (r < 0)
+                        goto out;
         }
         if (mi->n)
                 qsort(mi->v, mi->n, sizeof *mi->v, cmp_target);
@@ -78,9 +127,46 @@ int mountinfo_load(struct mountinfo **ret)
                 qsort_r(mi->by_id, mi->n, sizeof(size_t), cmp_id, mi->v);
         *ret = TAKE_PTR(mi);
 out:
-        mnt_free_iter(it);
-        mnt_unref_table(tb);
         mountinfo_free(mi);
+        return r;
+}
+
+int mountinfo_load(struct mountinfo **ret)
+{
+        _cleanup_close_ int fd = -1;
+        _cleanup_free_ char *buf = NULL;
+        size_t len = 0, cap = 16384;
+        int r;
+
+        fd = open("/proc/self/mountinfo", O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+                return log_errno(negative_errno(), "open /proc/self/mountinfo");
+        buf = malloc(cap);
+        if (!buf)
+                return -ENOMEM;
+        for (;;) {
+                ssize_t n;
+
+                if (cap - len < 4096) {
+                        char *b = realloc(buf, cap * 2);
+                        if (!b)
+                                return -ENOMEM;
+                        buf = b;
+                        cap *= 2;
+                }
+                n = read(fd, buf + len, cap - len - 1);
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0)
+                        return log_errno(negative_errno(), "read /proc/self/mountinfo");
+                if (n == 0)
+                        break;
+                len += (size_t) n;
+        }
+        buf[len] = '\0';
+        r = mountinfo_parse(buf, ret);
+        if (r == -EBADMSG)
+                log_error("/proc/self/mountinfo: a line cairn cannot read");
         return r;
 }
 

@@ -1,11 +1,17 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * What is mounted, from /proc/self/mountinfo, parsed by util-linux's
- * libmount (it handles the escaping and the optional fields) and kept as
- * two sorted indexes, by mount ID and by target, so that a teardown of
- * thousands of mounts asks its questions in O(log n): is anything mounted
- * at or beneath a path (then nothing there may be removed), does a mount
- * ID still exist, where is it.
+ * What is mounted, from /proc/self/mountinfo, kept as two sorted indexes,
+ * by mount ID and by target, so that a teardown of thousands of mounts
+ * asks its questions in O(log n): is anything mounted at or beneath a
+ * path (then nothing there may be removed), does a mount ID still exist,
+ * where is it.
+ *
+ * Only two fields of each line are needed (the mount ID and the mount
+ * point, octal-escaped), so the file is read here rather than by
+ * util-linux's libmount: linking libmount pulls in libblkid, libselinux
+ * and pcre2, whose loading and constructors cost ~0.4 ms in every cairn
+ * process, more than half of what the seed's whole job costs in system
+ * calls (measured with tests/bench; see README, Performance).
  */
 #ifndef CAIRN_MOUNTINFO_H
 #define CAIRN_MOUNTINFO_H
@@ -16,6 +22,9 @@
 struct mountinfo;
 
 int mountinfo_load(struct mountinfo **ret);
+/* The same from the text of a mountinfo file (modified in place); -EBADMSG
+ * for a line that is not "ID PARENT MAJ:MIN ROOT /MOUNT-POINT ...". */
+int mountinfo_parse(char *buf, struct mountinfo **ret);
 void mountinfo_free(struct mountinfo *mi);
 
 /* The first mount at `path` or beneath it ("PATH/": strictly beneath):
