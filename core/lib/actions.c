@@ -153,7 +153,9 @@ static int attach(struct cairn_ctx *ctx, int mnt_fd, int mp_fd, const char *path
         r = fd_mount_id(mnt_fd, &id);
         if (r < 0)
                 return cairn_log_errno(ctx, r, "mount ID of %s%s", ctx->s->root, path);
-        return journal_append(ctx->s->j, J_MOUNTED, NULL, NULL, seq, id, NULL);
+        /* May wait: lost in a crash, the undo finds the mount at the
+         * mount point the J_MOUNT names. */
+        return journal_note(ctx->s->j, J_MOUNTED, NULL, NULL, seq, id, NULL);
 }
 
 /* The classic mount(2) way, through /proc/self/fd paths, for kernels and
@@ -185,7 +187,7 @@ static int legacy_mount(struct cairn_ctx *ctx, int mp_fd, const char *path, cons
                 r = fd_mount_id(mnt, &id);
         if (r < 0)
                 return cairn_log_errno(ctx, r, "mount ID of %s%s", ctx->s->root, path);
-        r = journal_append(ctx->s->j, J_MOUNTED, NULL, NULL, seq, id, NULL);
+        r = journal_note(ctx->s->j, J_MOUNTED, NULL, NULL, seq, id, NULL);
         if (r < 0)
                 return r;
         /* "none": the kernel ignores the type of a bind or remount, and a

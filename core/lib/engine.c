@@ -175,11 +175,16 @@ static int undo_all(struct session *s, struct loader *loader);
 
 static int journal_entry(struct session *s, const struct cfg_entry *e)
 {
-        int r = journal_append(s->j, J_ENTRY, e->name, e->plugin_path, 0,
-                               e->plugin->teardown ? 1 : 0, NULL);
+        int r = journal_note(s->j, J_ENTRY, e->name, e->plugin_path, 0,
+                             e->plugin->teardown ? 1 : 0, NULL);
 
         for (size_t i = 0; r >= 0 && i < e->n_options; i++)
-                r = journal_append(s->j, J_OPT, e->options[i].key, e->options[i].value, 0, 0, NULL);
+                r = journal_note(s->j, J_OPT, e->options[i].key, e->options[i].value, 0, 0, NULL);
+        /* The entry and its options go out with the first action its
+         * plugin journals; a plugin with a teardown of its own may act
+         * without the helpers, so its teardown must be on record first. */
+        if (r >= 0 && e->plugin->teardown)
+                r = journal_commit(s->j);
         return r;
 }
 
@@ -231,7 +236,7 @@ int engine_setup(const struct cfg *cfg, struct loader *loader, const struct setu
 
                 snprintf(pid, sizeof pid, "%d", (int) o->owner);
                 snprintf(start, sizeof start, "%llu", o->owner_start);
-                r = journal_append(s.j, J_OWNER, pid, start, 0, 0, NULL);
+                r = journal_note(s.j, J_OWNER, pid, start, 0, 0, NULL);
                 if (r < 0)
                         goto rollback;
         }
@@ -243,7 +248,7 @@ int engine_setup(const struct cfg *cfg, struct loader *loader, const struct setu
                 if (!e->enabled) {
                         log_notice("[%s] skipped: when %s does not hold", e->name, e->when);
                         status[i] = ENTRY_SKIPPED;
-                        r = journal_append(s.j, J_SKIP, e->name, e->plugin_name, 0, 0, NULL);
+                        r = journal_note(s.j, J_SKIP, e->name, e->plugin_name, 0, 0, NULL);
                         if (r < 0)
                                 goto rollback;
                         continue;
@@ -262,7 +267,7 @@ int engine_setup(const struct cfg *cfg, struct loader *loader, const struct setu
                                 goto rollback;
                         }
                         status[i] = ENTRY_FAILED;
-                        r = journal_append(s.j, J_END, e->name, "failed", 0, 0, NULL);
+                        r = journal_note(s.j, J_END, e->name, "failed", 0, 0, NULL);
                         if (r < 0)
                                 goto rollback;
                         continue;
@@ -272,7 +277,7 @@ int engine_setup(const struct cfg *cfg, struct loader *loader, const struct setu
                         goto rollback;
                 }
                 status[i] = ENTRY_DONE;
-                r = journal_append(s.j, J_END, e->name, "done", 0, 0, NULL);
+                r = journal_note(s.j, J_END, e->name, "done", 0, 0, NULL);
                 if (r < 0)
                         goto rollback;
         }

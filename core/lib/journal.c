@@ -2,8 +2,10 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <linux/magic.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <time.h>
 
 #include "journal.h"
@@ -117,39 +119,51 @@ static int push(struct journal *j, const struct jrec *r)
         return 0;
 }
 
-int journal_append(struct journal *j, enum jtype type, const char *a, const char *b,
-                   uint64_t ref, uint64_t n, uint64_t *ret_seq)
+/* Records wait in memory until this much is pending, then go out in one
+ * write: a teardown of thousands of mounts journals its "undone" records
+ * in a few writes, not thousands, and a crash loses at most this much of
+ * what may wait (see journal_note()). */
+#define PENDING_FLUSH 4096
+
+int journal_commit(struct journal *j)
+{
+        int r;
+
+        if (j->n_pending == 0)
+                return 0;
+        /* One write of whole lines, then sync: what it holds is on disk
+         * before the action the last record announces is done. */
+        r = write_all(j->fd, j->pending, j->n_pending);
+        j->n_pending = 0;
+        if (r < 0)
+                return log_errno(r, "%s: write", j->path);
+        if (j->sync && fdatasync(j->fd) < 0)
+                return log_errno(negative_errno(), "%s: sync", j->path);
+        return 0;
+}
+
+/* Format the record into the pending buffer and keep it in j->recs. */
+static int add_record(struct journal *j, enum jtype type, const char *a, const char *b,
+                      uint64_t ref, uint64_t n, uint64_t *ret_seq)
 {
         struct jrec rec = { .seq = j->next_seq, .type = type, .ref = ref, .n = n };
         const char *args = type_args[type];
-        _cleanup_free_ char *line = NULL;
-        size_t len, cap = 3 * 24 + 16 + encoded_max(a) + encoded_max(b);
+        size_t need = 3 * 24 + 16 + encoded_max(a) + encoded_max(b);
         char *o;
         int r;
 
-        /* Formatted by hand into one buffer: this runs for every action of
-         * every entry, and stdio's memstreams cost more than the syscalls. */
-        line = malloc(cap);
-        if (!line)
-                return -ENOMEM;
-        o = line + sprintf(line, "%" PRIu64 " %s", rec.seq, type_names[type]);
-        for (const char *t = args; *t; t++) {
-                *o++ = ' ';
-                if (*t == 's')
-                        o = encode(o, t == args ? a : b);
-                else
-                        o += sprintf(o, "%" PRIu64, *t == 'r' ? ref : n);
-        }
-        *o++ = '\n';
-        len = (size_t) (o - line);
-        /* One write of the whole line, then sync: the record is on disk
-         * before the action it announces is done. */
-        r = write_all(j->fd, line, len);
-        if (r < 0)
-                return log_errno(r, "%s: write", j->path);
-        if (fdatasync(j->fd) < 0)
-                return log_errno(negative_errno(), "%s: sync", j->path);
+        if (j->cap_pending - j->n_pending < need) {
+                size_t cap = j->cap_pending ? j->cap_pending : PENDING_FLUSH;
+                char *p;
 
+                while (cap - j->n_pending < need)
+                        cap *= 2;
+                p = realloc(j->pending, cap);
+                if (!p)
+                        return -ENOMEM;
+                j->pending = p;
+                j->cap_pending = cap;
+        }
         if (a && !(rec.a = strdup(a)))
                 return -ENOMEM;
         if (b && !(rec.b = strdup(b))) {
@@ -162,9 +176,40 @@ int journal_append(struct journal *j, enum jtype type, const char *a, const char
                 free(rec.b);
                 return r;
         }
+        /* Formatted by hand: this runs for every action of every entry,
+         * and stdio's memstreams cost more than the syscalls. */
+        o = j->pending + j->n_pending;
+        o += sprintf(o, "%" PRIu64 " %s", rec.seq, type_names[type]);
+        for (const char *t = args; *t; t++) {
+                *o++ = ' ';
+                if (*t == 's')
+                        o = encode(o, t == args ? a : b);
+                else
+                        o += sprintf(o, "%" PRIu64, *t == 'r' ? ref : n);
+        }
+        *o++ = '\n';
+        j->n_pending = (size_t) (o - j->pending);
         if (ret_seq)
                 *ret_seq = rec.seq;
         return 0;
+}
+
+int journal_append(struct journal *j, enum jtype type, const char *a, const char *b,
+                   uint64_t ref, uint64_t n, uint64_t *ret_seq)
+{
+        int r = add_record(j, type, a, b, ref, n, ret_seq);
+
+        return r < 0 ? r : journal_commit(j);
+}
+
+int journal_note(struct journal *j, enum jtype type, const char *a, const char *b,
+                 uint64_t ref, uint64_t n, uint64_t *ret_seq)
+{
+        int r = add_record(j, type, a, b, ref, n, ret_seq);
+
+        if (r < 0)
+                return r;
+        return j->n_pending >= PENDING_FLUSH ? journal_commit(j) : 0;
 }
 
 static int parse_line(char *line, struct jrec *ret)
@@ -274,6 +319,18 @@ static int read_records(struct journal *j)
         return r;
 }
 
+/* A journal in memory (tmpfs, ramfs: /run/cairn, the default) is on its
+ * storage once written; fdatasync() there only costs a system call per
+ * record.  Anywhere else it is synced. */
+static bool needs_sync(int fd)
+{
+        struct statfs sf;
+
+        if (fstatfs(fd, &sf) < 0)
+                return true;
+        return sf.f_type != TMPFS_MAGIC && sf.f_type != RAMFS_MAGIC;
+}
+
 static struct journal *journal_new(int fd, const char *path)
 {
         struct journal *j = calloc(1, sizeof *j);
@@ -281,6 +338,7 @@ static struct journal *journal_new(int fd, const char *path)
         if (!j)
                 return NULL;
         j->fd = fd;
+        j->sync = needs_sync(fd);
         j->path = strdup(path);
         if (!j->path) {
                 free(j);
@@ -431,6 +489,7 @@ int journal_remove(struct journal *j)
 {
         int r = 0;
 
+        j->n_pending = 0; /* nothing more to say about a finished session */
         if (unlink(j->path) < 0 && errno != ENOENT)
                 r = log_errno(negative_errno(), "%s: remove", j->path);
         journal_free(j);
@@ -441,6 +500,10 @@ void journal_free(struct journal *j)
 {
         if (!j)
                 return;
+        /* What waited is written: the next teardown or gc reads it. */
+        if (j->fd >= 0)
+                (void) journal_commit(j);
+        free(j->pending);
         for (size_t i = 0; i < j->n_recs; i++) {
                 free(j->recs[i].a);
                 free(j->recs[i].b);

@@ -4,7 +4,9 @@
  *
  * Every action that changes the system is appended, and synced, before it
  * is done; completions ("mounted" with the mount ID) and undos ("undone")
- * are appended after.  One record a line, "SEQ TYPE ARG...", arguments
+ * are appended after.  Records that may wait (journal_note()) are written
+ * with the next one that may not, so an entry's context, its completions
+ * and a teardown's undos cost no write of their own.  One record a line, "SEQ TYPE ARG...", arguments
  * percent-encoded, so a torn last line (a crash mid-write) is recognised
  * and ignored.  A teardown in another process needs nothing but this file.
  *
@@ -54,6 +56,9 @@ struct journal {
         struct jrec *recs; /* as read by journal_open(), then appended */
         size_t n_recs, cap_recs;
         bool active; /* JOURNAL_PEEK: another cairn holds the lock */
+        bool sync;   /* fdatasync() after a write: not on tmpfs or ramfs */
+        char *pending; /* formatted records not yet written */
+        size_t n_pending, cap_pending;
 };
 
 enum journal_lock {
@@ -71,9 +76,22 @@ int journal_create(const char *state_dir, const char *id, struct journal **ret);
  * the session meanwhile). */
 int journal_open(const char *path, enum journal_lock lock, struct journal **ret);
 
-/* Append one record and sync it; *ret_seq (may be NULL) gets its seq. */
+/* Append one record and write it, with any that wait before it, and sync;
+ * *ret_seq (may be NULL) gets its seq.  For what announces an action,
+ * which must be on disk before the action is done. */
 int journal_append(struct journal *j, enum jtype type, const char *a, const char *b,
                    uint64_t ref, uint64_t n, uint64_t *ret_seq);
+/* Append a record that may wait for the next journal_append() or
+ * journal_commit() (or a few KiB of others).  Only for records whose loss
+ * in a crash is harmless: context written before the action it belongs to
+ * would be ("entry", "opt", "skip"), completions the undo can see for
+ * itself ("mounted": the mount at the mount point; "end"), and undos that
+ * are idempotent ("undone" of an unmount or a removal: done again, they
+ * find nothing to do). */
+int journal_note(struct journal *j, enum jtype type, const char *a, const char *b,
+                 uint64_t ref, uint64_t n, uint64_t *ret_seq);
+/* Write (and sync) the records that wait. */
+int journal_commit(struct journal *j);
 
 /* Remove the file (still holding the lock) and free. */
 int journal_remove(struct journal *j);

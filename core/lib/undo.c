@@ -57,8 +57,15 @@ static bool is_cairns(uint64_t id, void *ud)
 
 static int mark_undone(struct undo *u, size_t i)
 {
+        const struct jrec *r = &u->s->j->recs[i];
+
         u->undone[i] = true;
-        return journal_append(u->s->j, J_UNDONE, NULL, NULL, u->s->j->recs[i].seq, 0, NULL);
+        /* A plugin's teardown may not be idempotent: on record at once.
+         * An unmount or a removal done again finds nothing to do, so its
+         * record may wait (a crash then costs a retry, not a mistake). */
+        if (r->type == J_ENTRY)
+                return journal_append(u->s->j, J_UNDONE, NULL, NULL, r->seq, 0, NULL);
+        return journal_note(u->s->j, J_UNDONE, NULL, NULL, r->seq, 0, NULL);
 }
 
 static ssize_t index_of(const struct journal *j, uint64_t seq)

@@ -172,11 +172,11 @@ setup_root "list: ownerless" "$@" || done_testing
 id_free=$ID root_free=$ROOT
 setup_root "list: to be torn down" "$@" || done_testing
 id_td=$ID root_td=$ROOT
-shim_cairn CAIRN_SHIM_KILL_AT=fdatasync:3 -- "$@" teardown "$ID"
-is "$RC" 137 "list: a teardown killed after its 3rd record"
+shim_cairn CAIRN_SHIM_KILL_AT=umount2:1 -- "$@" teardown "$ID"
+is "$RC" 137 "list: a teardown killed after its first unmount"
 ids_before=$(ls "$IT_ROOTS")
-shim_cairn CAIRN_SHIM_KILL_AT=fdatasync:8 -- "$@" setup
-is "$RC" 137 "list: a setup killed after its 8th record"
+shim_cairn CAIRN_SHIM_KILL_AT=write:4 -- "$@" setup
+is "$RC" 137 "list: a setup killed after its 4th journal write"
 id_su=$(ls "$IT_ROOTS" | grep -vxF -e "$ids_before" -e '')
 write_conf "$IT_DIR/fail.conf" "t1 t2 fail" <<'EOF_CONF'
 [t1]
@@ -194,10 +194,10 @@ ids_before=$(ls "$IT_ROOTS")
 shim_cairn CAIRN_SHIM_FAIL='umount2:*:EBUSY' -- -c "$IT_DIR/fail.conf" setup
 is "$RC" 3 "list: a setup whose rollback cannot unmount exits 3"
 id_failed=$(ls "$IT_ROOTS" | grep -vxF -e "$ids_before" -e '')
-# A setup in progress: stopped (alive, its lock held) after its 5th record.
+# A setup in progress: stopped (alive, its lock held) after its 3rd write.
 ids_before=$(ls "$IT_ROOTS")
 (
-        export LD_PRELOAD=$IT_SHIM CAIRN_SHIM_STOP_AT=fdatasync:5
+        export LD_PRELOAD=$IT_SHIM CAIRN_SHIM_STOP_AT=write:3
         exec "$IT_CAIRN" --confdir "$IT_CONFD" "$@" setup >"$IT_DIR/live.out" 2>"$IT_DIR/live.err"
 ) &
 live=$!

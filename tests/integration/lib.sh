@@ -284,7 +284,7 @@ assert_gone() {
 IT_SHIM=$abs_top_builddir/tests/shim/.libs/fault.so
 
 # shim_cairn SPEC... -- ARG...: run_cairn ARG... with the fault shim preloaded
-# and each SPEC (CAIRN_SHIM_KILL_AT=fdatasync:3, CAIRN_SHIM_FAIL=mount:1:EIO,
+# and each SPEC (CAIRN_SHIM_KILL_AT=write:3, CAIRN_SHIM_FAIL=mount:1:EIO,
 # CAIRN_SHIM_COUNT=FILE, ...) in its environment, for this run only.
 # (Under a sanitizer build, lib.sh's ASAN_OPTIONS lets the uninstrumented
 # shim come first; preloading the sanitizer runtime too would put it into

@@ -1,15 +1,67 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The journal: records survive a reopen exactly, torn lines are ignored,
- * the lock serializes, and a finished journal is seen as gone. */
+ * the lock serializes, a finished journal is seen as gone, records that
+ * may wait share a write, and only a journal off tmpfs is fdatasync'ed.
+ * fstatfs, fdatasync and write are wrapped (-Wl,--wrap) to count and to
+ * choose the filesystem the journal seems to be on. */
 #include <fcntl.h>
+#include <linux/magic.h>
 #include <stdio.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <sys/wait.h>
 
 #include "helpers.h"
 #include "journal.h"
 #include "util.h"
+
+/* 0: the real fstatfs; else the f_type it reports. */
+static long fake_fs_type;
+static unsigned n_fdatasync, n_write;
+
+int __real_fstatfs(int fd, struct statfs *buf);
+int __wrap_fstatfs(int fd, struct statfs *buf);
+int __wrap_fstatfs(int fd, struct statfs *buf)
+{
+        if (!fake_fs_type)
+                return __real_fstatfs(fd, buf);
+        memset(buf, 0, sizeof *buf);
+        buf->f_type = fake_fs_type;
+        return 0;
+}
+
+int __real_fdatasync(int fd);
+int __wrap_fdatasync(int fd);
+int __wrap_fdatasync(int fd)
+{
+        n_fdatasync++;
+        return __real_fdatasync(fd);
+}
+
+ssize_t __real_write(int fd, const void *buf, size_t n);
+ssize_t __wrap_write(int fd, const void *buf, size_t n);
+ssize_t __wrap_write(int fd, const void *buf, size_t n)
+{
+        n_write++;
+        return __real_write(fd, buf, n);
+}
+
+/* Lines in the file now, as another process would read them. */
+static int lines_on_disk(const char *path)
+{
+        char buf[65536];
+        int fd = open(path, O_RDONLY | O_CLOEXEC), n = 0;
+        ssize_t len;
+
+        assert_true(fd >= 0);
+        len = read(fd, buf, sizeof buf);
+        assert_true(len >= 0);
+        close(fd);
+        for (ssize_t i = 0; i < len; i++)
+                n += buf[i] == '\n';
+        return n;
+}
 
 struct fixture {
         char *dir;
@@ -173,6 +225,112 @@ static void test_lock_and_gone(void **state)
         assert_int_equal(WEXITSTATUS(status), 0);
 }
 
+/* Context and completions wait for the next record that announces an
+ * action, and go out with it in one write. */
+static void test_notes_wait_for_the_next_append(void **state)
+{
+        struct fixture *f = *state;
+        struct journal *j, *k;
+        uint64_t seq;
+
+        assert_int_equal(journal_create(f->dir, "cairn-abcdef", &j), 0);
+        n_write = 0;
+        assert_int_equal(journal_note(j, J_ENTRY, "runsc", "/p/binbind.so", 0, 0, NULL), 0);
+        assert_int_equal(journal_note(j, J_OPT, "source", "/usr/bin/runsc", 0, 0, NULL), 0);
+        assert_int_equal(n_write, 0);
+        assert_int_equal(lines_on_disk(f->path), 1);
+        assert_int_equal(j->n_recs, 3); /* known in memory all the same */
+
+        assert_int_equal(journal_append(j, J_MOUNT, "/runsc", "bind", 0, 0, &seq), 0);
+        assert_int_equal(n_write, 1);
+        assert_int_equal(lines_on_disk(f->path), 4);
+        assert_int_equal(journal_note(j, J_MOUNTED, NULL, NULL, seq, 77, NULL), 0);
+        assert_int_equal(journal_commit(j), 0);
+        assert_int_equal(n_write, 2);
+        assert_int_equal(journal_commit(j), 0); /* nothing waits: no write */
+        assert_int_equal(n_write, 2);
+        journal_free(j);
+
+        assert_int_equal(journal_open(f->path, JOURNAL_WAIT, &k), 0);
+        assert_int_equal(k->n_recs, 5);
+        assert_int_equal(k->recs[1].type, J_ENTRY);
+        assert_string_equal(k->recs[2].b, "/usr/bin/runsc");
+        assert_int_equal(k->recs[4].n, 77);
+        assert_int_equal(k->recs[4].ref, seq);
+        assert_int_equal(journal_remove(k), 0);
+}
+
+/* What waits is bounded: past a few KiB it is written without waiting
+ * any longer, so a crash loses little. */
+static void test_notes_flush_when_many(void **state)
+{
+        struct fixture *f = *state;
+        struct journal *j;
+        unsigned i;
+
+        assert_int_equal(journal_create(f->dir, "cairn-abcdef", &j), 0);
+        n_write = 0;
+        for (i = 0; n_write == 0 && i < 10000; i++)
+                assert_int_equal(journal_note(j, J_UNDONE, NULL, NULL, 1000000 + i, 0, NULL), 0);
+        assert_int_equal(n_write, 1);
+        /* "N undone 1000NNN\n" is about 20 bytes: after 4 KiB, not at once. */
+        assert_in_range(i, 150, 300);
+        assert_int_equal(lines_on_disk(f->path), 1 + (int) i);
+        journal_free(j);
+}
+
+/* Freed (a teardown that left something behind), the journal writes what
+ * waited; removed (the session is finished), it writes nothing more. */
+static void test_free_writes_remove_drops(void **state)
+{
+        struct fixture *f = *state;
+        struct journal *j;
+
+        assert_int_equal(journal_create(f->dir, "cairn-abcdef", &j), 0);
+        assert_int_equal(journal_note(j, J_UNDONE, NULL, NULL, 5, 0, NULL), 0);
+        journal_free(j);
+        assert_int_equal(lines_on_disk(f->path), 2);
+
+        assert_int_equal(journal_open(f->path, JOURNAL_WAIT, &j), 0);
+        assert_int_equal(journal_note(j, J_UNDONE, NULL, NULL, 6, 0, NULL), 0);
+        n_write = 0;
+        assert_int_equal(journal_remove(j), 0);
+        assert_int_equal(n_write, 0);
+        assert_int_equal(access(f->path, F_OK), -1);
+}
+
+/* A journal on tmpfs or ramfs is on its storage once written; anywhere
+ * else (or if the filesystem cannot be told) each write is synced. */
+static void test_sync_only_off_tmpfs(void **state)
+{
+        static const struct {
+                long fs_type;
+                bool sync;
+        } cases[] = {
+                { TMPFS_MAGIC, false },
+                { RAMFS_MAGIC, false },
+                { EXT4_SUPER_MAGIC, true },
+                { XFS_SUPER_MAGIC, true },
+                { BTRFS_SUPER_MAGIC, true },
+        };
+        struct fixture *f = *state;
+
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+                struct journal *j;
+
+                fake_fs_type = cases[i].fs_type;
+                n_fdatasync = n_write = 0;
+                assert_int_equal(journal_create(f->dir, "cairn-abcdef", &j), 0);
+                assert_int_equal(journal_note(j, J_ENTRY, "e", "/p/e.so", 0, 0, NULL), 0);
+                assert_int_equal(journal_append(j, J_MKDIR, "/d", NULL, 0, 0, NULL), 0);
+                assert_int_equal(journal_append(j, J_READY, NULL, NULL, 0, 0, NULL), 0);
+                assert_int_equal(n_write, 3);
+                assert_int_equal(n_fdatasync, cases[i].sync ? 3 : 0);
+                assert_int_equal(journal_remove(j), 0);
+                fake_fs_type = 0;
+        }
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -182,6 +340,10 @@ int main(void)
                 cmocka_unit_test_setup_teardown(test_garbage_refused, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_untrusted_refused, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_lock_and_gone, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_notes_wait_for_the_next_append, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_notes_flush_when_many, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_free_writes_remove_drops, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_sync_only_off_tmpfs, setup, teardown),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
