@@ -44,7 +44,7 @@ if [ -z "${CAIRN_BENCH_WORK:-}" ]; then
 	for p in floor run stub; do
 		[ -x "$bench/$p" ] || die "$bench/$p missing: run \`make bench\`, not this script alone"
 	done
-	[ -x "$build/.libs/cairn" ] || die "$build/.libs/cairn missing: build cairn first"
+	[ -x "$build/cairn" ] || die "$build/cairn missing: build cairn first"
 	command -v unshare >/dev/null || die "unshare(1) is needed (util-linux)"
 	work=$(mktemp -d /tmp/cairn-bench.XXXXXX)
 	rc=0
@@ -74,9 +74,10 @@ roots=$work/roots
 dev=/dev/kvm
 [ -c "$dev" ] || dev=/dev/null
 
-# cairn from the build tree: the real binary, not libtool's bash wrapper.
-cairn_bin=$build/.libs/cairn
-cairn_env=LD_LIBRARY_PATH=$build/.libs
+# cairn from the build tree: the program itself (it links no shared
+# library of the build's, so libtool makes no wrapper script for it).
+cairn_bin=$build/cairn
+head -c 4 "$cairn_bin" | grep -q ELF || die "$cairn_bin is not an ELF program"
 unset LD_LIBRARY_PATH
 
 cat >"$work/conf/seed.conf" <<EOF
@@ -122,7 +123,7 @@ EOF
 cairn() { # cairn CONF CONFDIR ARGS... -> the words of one timed command
 	local conf=$1 confdir=$2
 	shift 2
-	printf '%s\n' "$cairn_env" "$cairn_bin" -c "$conf" --confdir "$confdir" "$@"
+	printf '%s\n' "$cairn_bin" -c "$conf" --confdir "$confdir" "$@"
 }
 mapfile -t c_seed < <(cairn "$work/conf/seed.conf" "$work/conf/empty.d" \
 	--set "runtime=$bin" --set platform=kvm setup)
@@ -134,9 +135,9 @@ cycle=("${c_seed[@]}" :: "${c_down[@]}")
 # Before timing: cairn's seed stack must really mount the three things.
 verify_cairn() {
 	local root n
-	root=$("${c_seed[@]:1}") || die "cairn setup of the seed stack failed"
+	root=$("${c_seed[@]}") || die "cairn setup of the seed stack failed"
 	n=$(grep -c " $root/" /proc/self/mountinfo || true)
-	"${c_down[@]:1:${#c_down[@]}-2}" "$root" || die "cairn teardown $root failed"
+	"${c_down[@]:0:${#c_down[@]}-1}" "$root" || die "cairn teardown $root failed"
 	[ "$n" = 3 ] || die "cairn setup made $n mounts in $root, not 3 (proc, /runsc, /dev/kvm)"
 }
 
@@ -186,7 +187,7 @@ row() {
 na() { rows+=("$1|n/a|$2|"); say "$1: n/a: $2"; }
 
 # ---- the rows ------------------------------------------------------------------
-LD_LIBRARY_PATH=${cairn_env#*=} verify_cairn
+verify_cairn
 row cycle "cycle: cairn setup+teardown vs floor seed" "$pairs" \
 	"${cycle[@]}" // "$bench/floor" -p "$roots" -b "$bin" -d "$dev" seed
 

@@ -27,7 +27,7 @@ die() { echo "profile: $*" >&2; exit 1; }
 
 if [ -z "${CAIRN_PROFILE_WORK:-}" ]; then
 	[ "$(id -u)" = 0 ] || die "must run as root (it mounts)"
-	[ -x "$build/.libs/cairn" ] || die "$build/.libs/cairn missing: build cairn first"
+	[ -x "$build/cairn" ] || die "$build/cairn missing: build cairn first"
 	[ -x "$build/tests/bench/stub" ] || die "$build/tests/bench/stub missing: run \`make bench-profile\`"
 	work=$(mktemp -d /tmp/cairn-profile.XXXXXX)
 	rc=0
@@ -56,8 +56,7 @@ for ((i = 0; i < n; i++)); do
 	printf '[b%d]\nplugin = binbind\nsource = %s\ntarget = /b%d\nreadonly = no\n\n' "$i" "$work/src/runsc" "$i"
 done >"$work/conf.d/binds.conf"
 
-export LD_LIBRARY_PATH=$build/.libs
-cairn=("$build/.libs/cairn" -c "$work/cairn.conf" --confdir "$work/conf.d")
+cairn=("$build/cairn" -c "$work/cairn.conf" --confdir "$work/conf.d")
 out=$work/out
 keep() {
 	if [ -n "${BENCH_PROFILE_OUT:-}" ]; then

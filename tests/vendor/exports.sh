@@ -1,7 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: Apache-2.0
-# libcairn's ABI is what its header says, and nothing more:
-# - the shared library exports exactly the names in the version script
+# cairn's plugin ABI is what its header says, and nothing more:
+# - the cairn binary (which plugins get the API from) exports exactly the
+#   names in the version script
 #   core/libcairn.sym, all cairn_*, the plugin API under CAIRN_1 and only
 #   cairn_main under CAIRN_PRIVATE;
 # - every function <cairn/plugin.h> declares is exported (under CAIRN_1);
@@ -28,7 +29,7 @@ is() {
         fi
 }
 
-lib=$abs_top_builddir/.libs/libcairn.so
+lib=$abs_top_builddir/cairn
 sym=$abs_top_srcdir/core/libcairn.sym
 header=$abs_top_srcdir/core/include/cairn/plugin.h
 if [ ! -f "$lib" ] || [ ! -f "$sym" ] || [ ! -f "$header" ]; then
@@ -38,7 +39,9 @@ fi
 tmp=$(mktemp -d /tmp/cairn-exports.XXXXXX) || { echo "Bail out! mktemp"; exit 1; }
 trap 'rm -rf "$tmp"' EXIT
 
-# ---- the library's dynamic symbol table ---------------------------------------
+# ---- the binary's dynamic symbol table ---------------------------------------
+
+is "$(head -c 4 "$lib" | od -An -c | tr -d ' ')" '177ELF' "$lib is the program itself (no libtool wrapper)"
 
 # "NAME@@VERSION" per exported definition; the version nodes themselves
 # (type A) are not symbols of the API.
@@ -46,7 +49,7 @@ nm -D --defined-only "$lib" | awk '$2 != "A" { print $3 }' | sort >"$tmp/exporte
 [ -s "$tmp/exported" ] || { echo "Bail out! nm -D found nothing in $lib"; exit 1; }
 
 is "$(grep -v '^cairn_' "$tmp/exported" | tr '\n' ' ')" "" \
-        "libcairn exports only cairn_* symbols"
+        "cairn exports only cairn_* symbols"
 is "$(grep -v '@@CAIRN_\(1\|PRIVATE\)$' "$tmp/exported" | tr '\n' ' ')" "" \
         "every export has a version (CAIRN_1 or CAIRN_PRIVATE)"
 is "$(sed -n 's/@@CAIRN_PRIVATE$//p' "$tmp/exported" | tr '\n' ' ')" "cairn_main " \
