@@ -86,8 +86,8 @@ int journal_append(struct journal *j, enum jtype type, const char *a, const char
  * in a crash is harmless: context written before the action it belongs to
  * would be ("entry", "opt", "skip"), completions the undo can see for
  * itself ("mounted": the mount at the mount point; "end"), and undos that
- * are idempotent ("undone" of an unmount or a removal: done again, they
- * find nothing to do). */
+ * are idempotent ("undone" of a removal: done again, it finds nothing to
+ * do; not of an unmount, whose mount ID may be reused by then). */
 int journal_note(struct journal *j, enum jtype type, const char *a, const char *b,
                  uint64_t ref, uint64_t n, uint64_t *ret_seq);
 /* Write (and sync) the records that wait. */

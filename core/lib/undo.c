@@ -60,10 +60,12 @@ static int mark_undone(struct undo *u, size_t i)
         const struct jrec *r = &u->s->j->recs[i];
 
         u->undone[i] = true;
-        /* A plugin's teardown may not be idempotent: on record at once.
-         * An unmount or a removal done again finds nothing to do, so its
-         * record may wait (a crash then costs a retry, not a mistake). */
-        if (r->type == J_ENTRY)
+        /* On record at once: a plugin's teardown, which may not be
+         * idempotent, and an unmount, whose mount ID the kernel may give
+         * to another mount once it is free (a later undo would take that
+         * one for cairn's mount moved elsewhere, and refuse).  A removal
+         * done again finds nothing to do: its record may wait. */
+        if (r->type == J_ENTRY || r->type == J_MOUNT)
                 return journal_append(u->s->j, J_UNDONE, NULL, NULL, r->seq, 0, NULL);
         return journal_note(u->s->j, J_UNDONE, NULL, NULL, r->seq, 0, NULL);
 }
