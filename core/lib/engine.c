@@ -140,7 +140,8 @@ static int session_begin(const struct cfg *cfg, struct session *s)
         return 0;
 }
 
-static int find_journal(const char *state_dir, const char *root_or_id, char **ret_path);
+static int find_journal(const char *state_dir, const char *root_or_id, char **ret_path,
+                        struct journal **ret_j);
 
 /* --root DIR: the session uses an existing directory, which stays as it
  * is (its mode too); teardown removes only what cairn made in it. */
@@ -156,7 +157,7 @@ static int session_begin_given(const struct cfg *cfg, const char *dir, struct se
         real = realpath(dir, NULL);
         if (!real)
                 return log_errno(negative_errno(), "--root %s", dir);
-        if (find_journal(cfg->state_dir, real, &other) == 0 && access(other, F_OK) == 0) {
+        if (find_journal(cfg->state_dir, real, &other, NULL) == 0 && access(other, F_OK) == 0) {
                 log_error("--root %s: already the root of a session (%s)", real, other);
                 return -EEXIST; /* nothing done: not -EBUSY, which means a leftover */
         }
@@ -328,13 +329,27 @@ void setup_result_clear(struct setup_result *r)
         *r = (struct setup_result) {};
 }
 
-/* The journal of `root_or_id`: an id, or a root path whose journal says so. */
-static int find_journal(const char *state_dir, const char *root_or_id, char **ret_path)
+static bool journal_has_root(const struct journal *j, const char *root)
+{
+        for (size_t i = 0; i < j->n_recs; i++)
+                if (j->recs[i].type == J_ROOT)
+                        return streq(j->recs[i].a, root);
+        return false;
+}
+
+/* The journal of `root_or_id`: an id, or a root path whose journal says
+ * so.  With ret_j, it is also opened, locked (waiting for whoever holds
+ * it), and read once: a teardown of thousands of mounts reads a journal
+ * of thousands of records, once.  -ENOENT: no such session. */
+static int find_journal(const char *state_dir, const char *root_or_id, char **ret_path,
+                        struct journal **ret_j)
 {
         const char *base = strrchr(root_or_id, '/');
         _cleanup_free_ char *path = NULL;
+        struct journal *j = NULL;
         DIR *d;
         struct dirent *de;
+        int r;
 
         base = base ? base + 1 : root_or_id;
         if (!strchr(root_or_id, '/')) {
@@ -345,6 +360,13 @@ static int find_journal(const char *state_dir, const char *root_or_id, char **re
                 path = xasprintf("%s/%s.journal", state_dir, root_or_id);
                 if (!path)
                         return -ENOMEM;
+                if (ret_j) {
+                        r = journal_open(path, JOURNAL_WAIT, ret_j);
+                        if (r < 0 && r != -ENOENT)
+                                return log_errno(r, "open journal %s", path);
+                        if (r < 0)
+                                return r;
+                }
                 *ret_path = TAKE_PTR(path);
                 return 0;
         }
@@ -353,21 +375,19 @@ static int find_journal(const char *state_dir, const char *root_or_id, char **re
                 return -EINVAL;
         }
         if (id_is_valid(base)) {
-                struct journal *j;
-                bool match = false;
-
                 path = xasprintf("%s/%s.journal", state_dir, base);
                 if (!path)
                         return -ENOMEM;
-                if (journal_open(path, JOURNAL_PEEK, &j) < 0)
+                if (journal_open(path, ret_j ? JOURNAL_WAIT : JOURNAL_PEEK, &j) < 0)
                         goto scan; /* gone, or a --root DIR named like an id */
-                for (size_t i = 0; i < j->n_recs && !match; i++)
-                        match = j->recs[i].type == J_ROOT && streq(j->recs[i].a, root_or_id);
-                journal_free(j);
-                if (match) {
+                if (journal_has_root(j, root_or_id)) {
+                        if (ret_j)
+                                *ret_j = TAKE_PTR(j);
+                        journal_free(j);
                         *ret_path = TAKE_PTR(path);
                         return 0;
                 }
+                journal_free(TAKE_PTR(j));
         }
 scan:
         /* A root given with --root: ask each journal whose it is. */
@@ -375,8 +395,8 @@ scan:
         if (!d)
                 return errno == ENOENT ? -ENOENT : log_errno(negative_errno(), "%s", state_dir);
         while ((de = readdir(d))) {
-                struct journal *j;
                 size_t n = strlen(de->d_name);
+                bool match;
 
                 if (n < 9 || !streq(de->d_name + n - 8, ".journal"))
                         continue;
@@ -384,14 +404,18 @@ scan:
                 path = xasprintf("%s/%s", state_dir, de->d_name);
                 if (!path || journal_open(path, JOURNAL_PEEK, &j) < 0)
                         continue;
-                for (size_t i = 0; i < j->n_recs; i++)
-                        if (j->recs[i].type == J_ROOT && streq(j->recs[i].a, root_or_id)) {
-                                journal_free(j);
-                                closedir(d);
-                                *ret_path = TAKE_PTR(path);
-                                return 0;
-                        }
-                journal_free(j);
+                match = journal_has_root(j, root_or_id);
+                journal_free(TAKE_PTR(j));
+                if (!match)
+                        continue;
+                closedir(d);
+                if (ret_j) {
+                        r = journal_open(path, JOURNAL_WAIT, ret_j);
+                        if (r < 0)
+                                return r == -ENOENT ? r : log_errno(r, "open journal %s", path);
+                }
+                *ret_path = TAKE_PTR(path);
+                return 0;
         }
         closedir(d);
         return -ENOENT;
@@ -449,24 +473,18 @@ int engine_teardown_journal(struct journal *j, struct loader *loader)
 int engine_teardown(const char *state_dir, const char *root_or_id, struct loader *loader)
 {
         _cleanup_free_ char *path = NULL, *real = NULL;
-        struct journal *j;
+        struct journal *j = NULL;
         int r;
 
         /* Roots are journaled by their canonical path. */
         if (root_or_id[0] == '/' && (real = realpath(root_or_id, NULL)) && !streq(real, "/"))
                 root_or_id = real;
-        r = find_journal(state_dir, root_or_id, &path);
-        if (r == -ENOENT)
-                goto nothing;
+        r = find_journal(state_dir, root_or_id, &path, &j);
+        if (r == -ENOENT) {
+                log_info("%s: no such session (already torn down?)", root_or_id);
+                return 0;
+        }
         if (r < 0)
                 return r;
-        r = journal_open(path, JOURNAL_WAIT, &j);
-        if (r == -ENOENT)
-                goto nothing;
-        if (r < 0)
-                return log_errno(r, "open journal %s", path);
         return engine_teardown_journal(j, loader);
-nothing:
-        log_info("%s: no such session (already torn down?)", root_or_id);
-        return 0;
 }
