@@ -110,14 +110,20 @@ int make_mount_point(struct cairn_ctx *ctx, const char *path, bool dir, int *ret
         }
         r = open_beneath(ctx->s->root_fd, path, O_PATH, &fd);
         if (r == -ENOENT) {
+                int dfd;
+
                 name = strrchr(path, '/') + 1;
-                parent_path = name - path > 1 ? strndup(path, (size_t) (name - path - 1)) : strdup("/");
-                if (!parent_path)
-                        return -ENOMEM;
-                r = make_dirs(ctx, parent_path, 0755, &parent);
-                if (r < 0)
-                        return r;
-                r = create_one(ctx, parent, name, path, dir, dir ? 0755 : 0644);
+                if (name - path > 1) {
+                        parent_path = strndup(path, (size_t) (name - path - 1));
+                        if (!parent_path)
+                                return -ENOMEM;
+                        r = make_dirs(ctx, parent_path, 0755, &parent);
+                        if (r < 0)
+                                return r;
+                        dfd = parent;
+                } else
+                        dfd = ctx->s->root_fd; /* "/NAME": the root holds it */
+                r = create_one(ctx, dfd, name, path, dir, dir ? 0755 : 0644);
                 if (r < 0)
                         return r;
                 r = open_beneath(ctx->s->root_fd, path, O_PATH, &fd);

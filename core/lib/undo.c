@@ -39,6 +39,15 @@ struct undo {
         uint64_t *mount_id; /* per J_MOUNT index: its J_MOUNTED id, 0 if none */
         ssize_t *entry_of;  /* per record index: index of its J_ENTRY, -1 */
         char **kept;        /* mount points whose unmount failed this time */
+        /* The directory the last record's name was in, kept open for the
+         * next (a teardown of many mounts in one directory opens it once),
+         * and the working directory to return to: unmounts are made
+         * relative to it (below). */
+        char *dir_path;
+        int dir_fd;
+        int cwd_fd;
+        bool in_dir;  /* the working directory is not cwd_fd's */
+        int here_fd;  /* ... but this descriptor's (-1: unknown) */
 };
 
 /* Whether `path` is, or holds, a mount point whose unmount failed: such a
@@ -116,6 +125,92 @@ static int undo_index(struct undo *u)
         return 0;
 }
 
+static void forget_dir(struct undo *u)
+{
+        if (u->dir_fd >= 0 && u->here_fd == u->dir_fd)
+                u->here_fd = -1; /* the number may be reused */
+        free(TAKE_PTR(u->dir_path));
+        if (u->dir_fd >= 0)
+                close(TAKE_FD(u->dir_fd));
+}
+
+/* The directory holding `path`'s last component, opened beneath the root
+ * (never following a symlink), and that component.  The descriptor is
+ * the root's own for "/NAME", else kept for the next record: do not
+ * close it.  The working directory (umount_in()) is the last unmount's
+ * directory, never inside a mount still to be unmounted: each unmount
+ * moves it to its own mount point's directory first. */
+static int parent_of(struct undo *u, const char *path, int *ret_dfd, const char **ret_name)
+{
+        const char *slash = strrchr(path, '/');
+        size_t n;
+        int r, fd;
+
+        if (!slash || !slash[1])
+                return -EINVAL;
+        *ret_name = slash + 1;
+        /* Only the current record's directory is kept: a directory kept
+         * from before could be inside a mount about to be unmounted, and
+         * keep it busy. */
+        if (slash == path) {
+                forget_dir(u);
+                *ret_dfd = u->s->root_fd;
+                return 0;
+        }
+        n = (size_t) (slash - path);
+        if (u->dir_path && strlen(u->dir_path) == n && strncmp(u->dir_path, path, n) == 0) {
+                *ret_dfd = u->dir_fd;
+                return 0;
+        }
+        forget_dir(u);
+        u->dir_path = strndup(path, n);
+        if (!u->dir_path)
+                return -ENOMEM;
+        r = open_beneath(u->s->root_fd, u->dir_path, O_PATH | O_DIRECTORY, &fd);
+        if (r < 0) {
+                forget_dir(u);
+                return r;
+        }
+        u->dir_fd = fd;
+        *ret_dfd = fd;
+        return 0;
+}
+
+/* Back to the working directory we came from, the kept directory closed. */
+static void leave_dirs(struct undo *u)
+{
+        if (u->in_dir && u->cwd_fd >= 0 && fchdir(u->cwd_fd) == 0) {
+                u->in_dir = false;
+                u->here_fd = -1;
+        }
+        forget_dir(u);
+}
+
+/* umount2() takes a path, not a directory descriptor: the name is
+ * unmounted relative to its directory made the working directory
+ * (fchdir), not through "/proc/self/fd/N/NAME", which costs procfs a
+ * lookup each time.  UMOUNT_NOFOLLOW either way: a symlink in the last
+ * component is not followed. */
+static int umount_in(struct undo *u, int dfd, const char *name)
+{
+        _cleanup_free_ char *via = NULL;
+        char buf[32];
+
+        if (u->cwd_fd < 0)
+                u->cwd_fd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (u->in_dir && u->here_fd == dfd)
+                return umount2(name, UMOUNT_NOFOLLOW) < 0 ? negative_errno() : 0;
+        if (u->cwd_fd >= 0 && fchdir(dfd) == 0) {
+                u->in_dir = true;
+                u->here_fd = dfd;
+                return umount2(name, UMOUNT_NOFOLLOW) < 0 ? negative_errno() : 0;
+        }
+        via = xasprintf("%s/%s", fd_path(dfd, buf), name);
+        if (!via)
+                return -ENOMEM;
+        return umount2(via, UMOUNT_NOFOLLOW) < 0 ? negative_errno() : 0;
+}
+
 /* mountinfo, read once per undo pass, when first needed. */
 static int mounts(struct undo *u, struct mountinfo **ret)
 {
@@ -183,14 +278,12 @@ static bool mount_gone(struct undo *u, uint64_t id)
 
 static int undo_mount(struct undo *u, const struct jrec *r, uint64_t id)
 {
-        _cleanup_close_ int dfd = -1;
-        _cleanup_free_ char *full = NULL, *via = NULL;
+        _cleanup_free_ char *full = NULL;
         struct mountinfo *tb;
         const char *name;
         struct statx stx;
-        char buf[32];
         uint64_t cur;
-        int k;
+        int dfd, k;
 
         if (u->s->root_fd < 0)
                 goto covered;
@@ -199,7 +292,7 @@ static int undo_mount(struct undo *u, const struct jrec *r, uint64_t id)
                 return -ENOMEM;
         /* Hold the parent, not the mount: a descriptor inside the mount
          * would keep it busy. */
-        k = open_parent_beneath(u->s->root_fd, r->a, &dfd, &name);
+        k = parent_of(u, r->a, &dfd, &name);
         if (k == -ENOENT && !id)
                 return 0; /* never mounted: not even the parent is there */
         if (k < 0)
@@ -226,16 +319,13 @@ static int undo_mount(struct undo *u, const struct jrec *r, uint64_t id)
         }
         if (cur != id)
                 goto covered;
-        /* Through the parent's descriptor, and not following a symlink in
-         * the last component: nothing can redirect this unmount. */
-        via = xasprintf("%s/%s", fd_path(dfd, buf), name);
-        if (!via)
-                return -ENOMEM;
-        if (umount2(via, UMOUNT_NOFOLLOW) < 0) {
+        /* Relative to the parent's descriptor, and not following a symlink
+         * in the last component: nothing can redirect this unmount. */
+        k = umount_in(u, dfd, name);
+        if (k < 0) {
                 _cleanup_free_ char *below = xasprintf("%s/", full);
                 const char *t;
 
-                k = negative_errno();
                 /* Busy because of a mount on top of something inside it?
                  * Name that mount: it is what the admin has to remove. */
                 if (k == -EBUSY && below && mounts(u, &tb) >= 0 &&
@@ -292,11 +382,10 @@ static int removal_refused(struct undo *u, const char *full, int k)
 
 static int undo_remove(struct undo *u, const struct jrec *r)
 {
-        _cleanup_close_ int dfd = -1;
         _cleanup_free_ char *full = NULL;
         const char *name;
         bool dir = r->type == J_MKDIR;
-        int k;
+        int dfd, k;
 
         if (u->s->root_fd < 0)
                 return 0; /* the root is gone, and everything in it */
@@ -307,11 +396,18 @@ static int undo_remove(struct undo *u, const struct jrec *r)
                 log_error("%s: not removed: a mount there was left in place", full);
                 return -EBUSY;
         }
-        k = open_parent_beneath(u->s->root_fd, r->a, &dfd, &name);
+        k = parent_of(u, r->a, &dfd, &name);
         if (k == -ENOENT)
                 return 0;
         if (k < 0)
                 return log_errno(k, "%s: open parent", full);
+        /* Not in the directory about to go (nor keeping it open). */
+        if (dir && dfd == u->s->root_fd)
+                leave_dirs(u);
+        else if (dir && u->in_dir && u->cwd_fd >= 0 && fchdir(u->cwd_fd) == 0) {
+                u->in_dir = false;
+                u->here_fd = -1;
+        }
         /* One name, never recursive; refused by the kernel if anything is
          * mounted on it or (a directory) it is not empty. */
         if (unlinkat(dfd, name, dir ? AT_REMOVEDIR : 0) < 0) {
@@ -331,6 +427,7 @@ static int undo_root(struct undo *u, const struct jrec *r)
 
         if (!streq(r->b, "owned"))
                 return 0;
+        leave_dirs(u);
         if (holds_kept(u, "/")) {
                 log_error("%s: not removed: a mount in it was left in place", r->a);
                 return -EBUSY;
@@ -357,7 +454,8 @@ static int undo_root(struct undo *u, const struct jrec *r)
 
 int undo_records(struct session *s, size_t from, struct loader *loader)
 {
-        struct undo u = { .s = s, .loader = loader, .n = s->j->n_recs };
+        struct undo u = { .s = s, .loader = loader, .n = s->j->n_recs,
+                          .dir_fd = -1, .cwd_fd = -1, .here_fd = -1 };
         unsigned failed = 0;
         int r;
 
@@ -417,6 +515,9 @@ out:
         free(u.mount_id);
         free(u.entry_of);
         strv_freep(&u.kept);
+        leave_dirs(&u);
+        if (u.cwd_fd >= 0)
+                close(u.cwd_fd);
         if (s->mounts) {
                 mountinfo_free(s->mounts);
                 s->mounts = NULL;
