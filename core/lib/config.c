@@ -259,10 +259,12 @@ static void ini_file_freep(struct ini_file **f)
         ini_file_free(*f);
 }
 
-/* Load `path` and remember its name in cfg->files; *ret_file points there. */
-static int cfg_read_file(struct cfg *cfg, const char *path, struct ini_file **ret,
+/* Load `path` and remember its name in cfg->files; *ret_file points there.
+ * Settings only: iniparser need not read what will not be used. */
+static int cfg_read_file(const struct load *l, const char *path, struct ini_file **ret,
                          const char **ret_file)
 {
+        struct cfg *cfg = l->cfg;
         size_t n;
         int r;
 
@@ -270,7 +272,7 @@ static int cfg_read_file(struct cfg *cfg, const char *path, struct ini_file **re
         if (r < 0)
                 return log_errno(r, "%s", path);
         n = strv_length(cfg->files);
-        r = ini_file_load(path, ret);
+        r = ini_file_load(path, l->settings_only ? "cairn" : NULL, ret);
         if (r < 0)
                 return r;
         *ret_file = cfg->files[n - 1];
@@ -287,7 +289,7 @@ static int load_main(const struct load *l, const char *path)
         const char *file;
         int r;
 
-        r = cfg_read_file(cfg, path, &f, &file);
+        r = cfg_read_file(l, path, &f, &file);
         if (r < 0)
                 return r;
         r = cairn_section(l, f, file, true, &stack, &stack_line);
@@ -338,7 +340,7 @@ static int load_dropin(const struct load *l, const char *path)
         const char *file;
         int r;
 
-        r = cfg_read_file(cfg, path, &f, &file);
+        r = cfg_read_file(l, path, &f, &file);
         if (r < 0)
                 return r;
         for (size_t i = 0; i < f->scan->n_sections; i++) {
