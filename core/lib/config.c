@@ -130,16 +130,17 @@ static int cfg_add_entry(struct cfg *cfg, const char *name, struct cfg_location 
 }
 
 /* Set a key of an entry: a later file's value and place replace the
- * earlier ones. */
+ * earlier ones.  `fresh`: the entry cannot have the key yet, no need to
+ * look. */
 static int entry_set(struct cfg_entry *e, const char *key, const char *value,
-                     struct cfg_location where)
+                     struct cfg_location where, bool fresh)
 {
         struct cfg_option *n;
         char *v = strdup(value), *k;
 
         if (!v)
                 return -ENOMEM;
-        for (size_t i = 0; i < e->n_options; i++)
+        for (size_t i = 0; !fresh && i < e->n_options; i++)
                 if (streq(e->options[i].key, key)) {
                         free(e->options[i].value);
                         e->options[i].value = v;
@@ -161,10 +162,15 @@ static int entry_set(struct cfg_entry *e, const char *key, const char *value,
 static int entry_add_section(struct cfg_entry *e, const struct ini_file *f,
                              const struct ini_section *sec, const char *file)
 {
+        /* An entry without options has none to replace, and the scanner
+         * refused a key twice in a section: then each key is only appended
+         * (a section of thousands of keys is not quadratic). */
+        bool fresh = e->n_options == 0;
+
         for (size_t i = 0; i < sec->n_keys; i++) {
                 const struct ini_key *k = &sec->keys[i];
                 int r = entry_set(e, k->name, ini_file_value(f, sec->name, k->name),
-                                  (struct cfg_location) { file, k->line });
+                                  (struct cfg_location) { file, k->line }, fresh);
                 if (r < 0)
                         return log_errno(r, "%s", file);
         }
