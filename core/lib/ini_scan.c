@@ -112,19 +112,10 @@ static int parse_value(const char *v, const struct cfg_place *p, char **ret)
         return 0;
 }
 
-static size_t name_hash(const char *name)
-{
-        size_t h = 14695981039346656037u; /* FNV-1a */
-
-        for (; *name; name++)
-                h = (h ^ (unsigned char) *name) * 1099511628211u;
-        return h;
-}
-
 /* Put section i into the index (which has room). */
 static void index_put(struct ini_scan *s, size_t i)
 {
-        size_t mask = s->index_cap - 1, h = name_hash(s->sections[i].name) & mask;
+        size_t mask = s->index_cap - 1, h = string_hash(s->sections[i].name) & mask;
 
         while (s->index[h])
                 h = (h + 1) & mask;
@@ -154,7 +145,7 @@ static int index_grow(struct ini_scan *s)
 
 static size_t key_hash(size_t section, const char *name)
 {
-        return name_hash(name) ^ (section * 0x9e3779b97f4a7c15u);
+        return string_hash(name) ^ (section * 0x9e3779b97f4a7c15u);
 }
 
 /* Put key k of section i into the key index (which has room). */
@@ -402,7 +393,7 @@ const struct ini_section *ini_scan_section(const struct ini_scan *s, const char 
         if (!s->index_cap)
                 return NULL;
         mask = s->index_cap - 1;
-        for (h = name_hash(name) & mask; s->index[h]; h = (h + 1) & mask)
+        for (h = string_hash(name) & mask; s->index[h]; h = (h + 1) & mask)
                 if (streq(s->sections[s->index[h] - 1].name, name))
                         return &s->sections[s->index[h] - 1];
         return NULL;
