@@ -181,21 +181,20 @@ static int key_index_grow(struct ini_scan *s)
         return 0;
 }
 
-/* Room for one more element in *array, which has *cap (doubling: realloc
- * one element at a time would copy a big section's keys again and again). */
-static int grow_array(void **array, size_t *cap, size_t n, size_t size)
+/* `array` (of *cap elements, n used) with room for one more, or NULL (and
+ * `array` untouched).  Doubling: realloc() one element at a time would
+ * copy a big section's keys again and again. */
+static void *grow_array(void *array, size_t *cap, size_t n, size_t size)
 {
         size_t new_cap = *cap ? 2 * *cap : 8;
         void *p;
 
         if (n < *cap)
-                return 0;
-        p = reallocarray(*array, new_cap, size);
-        if (!p)
-                return -ENOMEM;
-        *array = p;
-        *cap = new_cap;
-        return 0;
+                return array;
+        p = reallocarray(array, new_cap, size);
+        if (p)
+                *cap = new_cap;
+        return p;
 }
 
 /* Where the line being scanned is in the buffer: its start, and just past
@@ -207,6 +206,7 @@ struct line_at {
 static int scan_section(struct ini_scan *s, char *line, const struct cfg_place *lp,
                         struct line_at at)
 {
+        struct ini_section *n;
         char *close, *rest, *name;
         const struct ini_section *dup;
         int r;
@@ -232,9 +232,12 @@ static int scan_section(struct ini_scan *s, char *line, const struct cfg_place *
                 return cfg_error(&(struct cfg_place) { lp->file, lp->line, name, NULL },
                                  "section appears twice in this file (first at line %u)", dup->line);
 
-        if (index_grow(s) < 0 ||
-            grow_array((void **) &s->sections, &s->sections_cap, s->n_sections, sizeof(*s->sections)) < 0)
+        if (index_grow(s) < 0)
                 return log_errno(-ENOMEM, "%s", lp->file);
+        n = grow_array(s->sections, &s->sections_cap, s->n_sections, sizeof(*n));
+        if (!n)
+                return log_errno(-ENOMEM, "%s", lp->file);
+        s->sections = n;
         s->sections[s->n_sections] = (struct ini_section) {
                 .name = strdup(name),
                 .line = lp->line,
@@ -254,6 +257,7 @@ static int scan_key(struct ini_scan *s, char *line, const struct cfg_place *lp, 
         _cleanup_free_ char *value = NULL, *name_copy = NULL;
         struct cfg_place kp;
         const struct ini_key *dup;
+        struct ini_key *n;
         char *eq, *name;
         int r;
 
@@ -281,9 +285,12 @@ static int scan_key(struct ini_scan *s, char *line, const struct cfg_place *lp, 
         name_copy = strdup(name);
         if (!name_copy)
                 return log_errno(-ENOMEM, "%s", lp->file);
-        if (key_index_grow(s) < 0 ||
-            grow_array((void **) &sec->keys, &sec->keys_cap, sec->n_keys, sizeof(*sec->keys)) < 0)
+        if (key_index_grow(s) < 0)
                 return log_errno(-ENOMEM, "%s", lp->file);
+        n = grow_array(sec->keys, &sec->keys_cap, sec->n_keys, sizeof(*n));
+        if (!n)
+                return log_errno(-ENOMEM, "%s", lp->file);
+        sec->keys = n;
         sec->keys[sec->n_keys] = (struct ini_key) {
                 .name = TAKE_PTR(name_copy),
                 .value = TAKE_PTR(value),
