@@ -102,20 +102,73 @@ static void cfg_freep(struct cfg **cfg)
         cfg_free(*cfg);
 }
 
-static struct cfg_entry *cfg_find_entry(struct cfg *cfg, const char *name)
+/* The entries' names while files are read: index+1 into cfg->entries, 0
+ * free, open addressing with at least twice as many slots as entries.
+ * Every drop-in section looks its entry up: a linear search made a drop-in
+ * of thousands of entries quadratic. */
+struct entry_index {
+        size_t *slots;
+        size_t cap; /* a power of two */
+};
+
+static void entry_index_done(struct entry_index *ix)
 {
+        free(ix->slots);
+}
+
+static void entry_index_put(struct entry_index *ix, const struct cfg *cfg, size_t i)
+{
+        size_t mask = ix->cap - 1, h = string_hash(cfg->entries[i].name) & mask;
+
+        while (ix->slots[h])
+                h = (h + 1) & mask;
+        ix->slots[h] = i + 1;
+}
+
+/* Make room for one more entry. */
+static int entry_index_grow(struct entry_index *ix, const struct cfg *cfg)
+{
+        size_t cap = ix->cap ? ix->cap : 16;
+        size_t *slots;
+
+        if (2 * (cfg->n_entries + 1) <= ix->cap)
+                return 0;
+        while (2 * (cfg->n_entries + 1) > cap)
+                cap *= 2;
+        slots = calloc(cap, sizeof(*slots));
+        if (!slots)
+                return -ENOMEM;
+        free(ix->slots);
+        ix->slots = slots;
+        ix->cap = cap;
         for (size_t i = 0; i < cfg->n_entries; i++)
-                if (streq(cfg->entries[i].name, name))
-                        return &cfg->entries[i];
+                entry_index_put(ix, cfg, i);
+        return 0;
+}
+
+static struct cfg_entry *cfg_find_entry(struct cfg *cfg, const struct entry_index *ix,
+                                        const char *name)
+{
+        size_t mask, h;
+
+        if (!ix->cap)
+                return NULL;
+        mask = ix->cap - 1;
+        for (h = string_hash(name) & mask; ix->slots[h]; h = (h + 1) & mask)
+                if (streq(cfg->entries[ix->slots[h] - 1].name, name))
+                        return &cfg->entries[ix->slots[h] - 1];
         return NULL;
 }
 
-static int cfg_add_entry(struct cfg *cfg, const char *name, struct cfg_location where,
-                         struct cfg_entry **ret)
+static int cfg_add_entry(struct cfg *cfg, struct entry_index *ix, const char *name,
+                         struct cfg_location where, struct cfg_entry **ret)
 {
         struct cfg_entry *n;
-        char *copy = strdup(name);
+        char *copy;
 
+        if (entry_index_grow(ix, cfg) < 0)
+                return -ENOMEM;
+        copy = strdup(name);
         if (!copy)
                 return -ENOMEM;
         n = realloc(cfg->entries, (cfg->n_entries + 1) * sizeof(*n));
@@ -125,21 +178,23 @@ static int cfg_add_entry(struct cfg *cfg, const char *name, struct cfg_location 
         }
         cfg->entries = n;
         n[cfg->n_entries] = (struct cfg_entry) { .name = copy, .where = where };
+        entry_index_put(ix, cfg, cfg->n_entries);
         *ret = &n[cfg->n_entries++];
         return 0;
 }
 
 /* Set a key of an entry: a later file's value and place replace the
- * earlier ones. */
+ * earlier ones.  `fresh`: the entry cannot have the key yet, no need to
+ * look. */
 static int entry_set(struct cfg_entry *e, const char *key, const char *value,
-                     struct cfg_location where)
+                     struct cfg_location where, bool fresh)
 {
         struct cfg_option *n;
         char *v = strdup(value), *k;
 
         if (!v)
                 return -ENOMEM;
-        for (size_t i = 0; i < e->n_options; i++)
+        for (size_t i = 0; !fresh && i < e->n_options; i++)
                 if (streq(e->options[i].key, key)) {
                         free(e->options[i].value);
                         e->options[i].value = v;
@@ -161,10 +216,15 @@ static int entry_set(struct cfg_entry *e, const char *key, const char *value,
 static int entry_add_section(struct cfg_entry *e, const struct ini_file *f,
                              const struct ini_section *sec, const char *file)
 {
+        /* An entry without options has none to replace, and the scanner
+         * refused a key twice in a section: then each key is only appended
+         * (a section of thousands of keys is not quadratic). */
+        bool fresh = e->n_options == 0;
+
         for (size_t i = 0; i < sec->n_keys; i++) {
                 const struct ini_key *k = &sec->keys[i];
                 int r = entry_set(e, k->name, ini_file_value(f, sec->name, k->name),
-                                  (struct cfg_location) { file, k->line });
+                                  (struct cfg_location) { file, k->line }, fresh);
                 if (r < 0)
                         return log_errno(r, "%s", file);
         }
@@ -191,6 +251,7 @@ static int set_path(char **dst, const char *value, const struct cfg_place *p)
 /* What is being loaded, and with which variables. */
 struct load {
         struct cfg *cfg;
+        struct entry_index *entries; /* cfg's, by name */
         const struct cfg_vars *vars;
         bool settings_only; /* cfg_load_settings(): [cairn] except `stack` */
 };
@@ -259,10 +320,12 @@ static void ini_file_freep(struct ini_file **f)
         ini_file_free(*f);
 }
 
-/* Load `path` and remember its name in cfg->files; *ret_file points there. */
-static int cfg_read_file(struct cfg *cfg, const char *path, struct ini_file **ret,
+/* Load `path` and remember its name in cfg->files; *ret_file points there.
+ * Settings only: iniparser need not read what will not be used. */
+static int cfg_read_file(const struct load *l, const char *path, struct ini_file **ret,
                          const char **ret_file)
 {
+        struct cfg *cfg = l->cfg;
         size_t n;
         int r;
 
@@ -270,7 +333,7 @@ static int cfg_read_file(struct cfg *cfg, const char *path, struct ini_file **re
         if (r < 0)
                 return log_errno(r, "%s", path);
         n = strv_length(cfg->files);
-        r = ini_file_load(path, ret);
+        r = ini_file_load(path, l->settings_only ? "cairn" : NULL, ret);
         if (r < 0)
                 return r;
         *ret_file = cfg->files[n - 1];
@@ -287,7 +350,7 @@ static int load_main(const struct load *l, const char *path)
         const char *file;
         int r;
 
-        r = cfg_read_file(cfg, path, &f, &file);
+        r = cfg_read_file(l, path, &f, &file);
         if (r < 0)
                 return r;
         r = cairn_section(l, f, file, true, &stack, &stack_line);
@@ -307,13 +370,13 @@ static int load_main(const struct load *l, const char *path)
                                          names[i]);
                 if (streq(names[i], "cairn"))
                         return cfg_error(&p, "\"cairn\" is the settings section, not an entry");
-                if (cfg_find_entry(cfg, names[i]))
+                if (cfg_find_entry(cfg, l->entries, names[i]))
                         return cfg_error(&p, "\"%s\" appears twice", names[i]);
                 sec = ini_scan_section(f->scan, names[i]);
                 if (!sec)
                         return cfg_error(&p, "\"%s\" has no [%s] section in this file", names[i],
                                          names[i]);
-                r = cfg_add_entry(cfg, names[i], (struct cfg_location) { file, sec->line }, &e);
+                r = cfg_add_entry(cfg, l->entries, names[i], (struct cfg_location) { file, sec->line }, &e);
                 if (r < 0)
                         return log_errno(r, "%s", file);
                 r = entry_add_section(e, f, sec, file);
@@ -324,7 +387,7 @@ static int load_main(const struct load *l, const char *path)
         for (size_t i = 0; i < f->scan->n_sections; i++) {
                 const struct ini_section *sec = &f->scan->sections[i];
 
-                if (!streq(sec->name, "cairn") && !cfg_find_entry(cfg, sec->name))
+                if (!streq(sec->name, "cairn") && !cfg_find_entry(cfg, l->entries, sec->name))
                         cfg_log(CAIRN_LOG_NOTICE, &(struct cfg_place) { file, sec->line, sec->name, NULL },
                                 "not in stack; ignored");
         }
@@ -338,7 +401,7 @@ static int load_dropin(const struct load *l, const char *path)
         const char *file;
         int r;
 
-        r = cfg_read_file(cfg, path, &f, &file);
+        r = cfg_read_file(l, path, &f, &file);
         if (r < 0)
                 return r;
         for (size_t i = 0; i < f->scan->n_sections; i++) {
@@ -353,9 +416,9 @@ static int load_dropin(const struct load *l, const char *path)
                 }
                 if (l->settings_only)
                         continue;
-                e = cfg_find_entry(cfg, sec->name);
+                e = cfg_find_entry(cfg, l->entries, sec->name);
                 if (!e) {
-                        r = cfg_add_entry(cfg, sec->name, (struct cfg_location) { file, sec->line }, &e);
+                        r = cfg_add_entry(cfg, l->entries, sec->name, (struct cfg_location) { file, sec->line }, &e);
                         if (r < 0)
                                 return log_errno(r, "%s", file);
                 }
@@ -524,6 +587,7 @@ static int load(const char *path, const char *confdir, const struct cfg_vars *va
         _cleanup_(cfg_freep) struct cfg *cfg = NULL;
         _cleanup_strv_free_ char **dropins = NULL;
         static const struct cfg_vars none = {};
+        _cleanup_(entry_index_done) struct entry_index entries = {};
         struct load l;
         int r;
 
@@ -537,7 +601,12 @@ static int load(const char *path, const char *confdir, const struct cfg_vars *va
         if (!cfg->plugin_dir || !cfg->state_dir || !cfg->root_parent)
                 return log_errno(-ENOMEM, "%s", path);
 
-        l = (struct load) { .cfg = cfg, .vars = vars ? vars : &none, .settings_only = settings_only };
+        l = (struct load) {
+                .cfg = cfg,
+                .entries = &entries,
+                .vars = vars ? vars : &none,
+                .settings_only = settings_only,
+        };
         r = load_main(&l, path);
         if (r < 0)
                 return r;

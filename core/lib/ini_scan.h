@@ -30,6 +30,7 @@
 #ifndef CAIRN_INI_SCAN_H
 #define CAIRN_INI_SCAN_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /* iniparser 4.1's line buffer: a line needs to fit in 1023 bytes with its
@@ -37,27 +38,51 @@
 #define INI_LINE_MAX 1024
 /* Config files are small; refuse anything larger than this. */
 #define INI_FILE_MAX (1024 * 1024)
+/* At most this many sections and keys (iniparser's dictionary entries) go
+ * to one iniparser_load(): iniparser 4.1's dictionary starts with 128
+ * slots and dictionary_set() looks at every slot, so a piece that fits
+ * costs at most 128 steps an entry and a file costs O(n).  See
+ * "Cross-checking in pieces" in ini_scan.c. */
+#define INI_PIECE_ENTRIES 128
 
 struct ini_key {
         char *name;
         char *value; /* as the scanner reads it; cross-checked */
         unsigned line;
+        size_t offset; /* of its line, in the file */
 };
 
 struct ini_section {
         char *name;
         unsigned line; /* of its header */
+        size_t offset; /* of its header line, in the file */
+        size_t body;   /* just past the header line's newline */
         struct ini_key *keys; /* in file order */
-        size_t n_keys;
+        size_t n_keys, keys_cap;
+        /* iniparser read this section's keys and values as the scanner
+         * did; only then does ini_file_value() hand them out. */
+        bool checked;
+};
+
+/* A slot of the key index: key+1 of section `section`, 0 if free. */
+struct ini_key_slot {
+        size_t section, key;
 };
 
 struct ini_scan {
         struct ini_section *sections; /* in file order */
-        size_t n_sections;
+        size_t n_sections, sections_cap;
         /* Open-addressing hash of section names: index+1 into sections,
          * 0 free.  Lookups stay O(1) for configs of thousands of entries. */
         size_t *index;
         size_t index_cap; /* a power of two, at least twice n_sections */
+        /* The same for (section, key name), over every key of the file, so
+         * that a section of thousands of keys is not quadratic either. */
+        struct ini_key_slot *key_index;
+        size_t key_index_cap; /* a power of two, at least twice n_keys */
+        size_t n_keys;        /* in all sections */
+        size_t len;           /* of the scanned buffer */
+        unsigned n_lines;
 };
 
 /* Scan `len` bytes of `buf`; `label` names the file in messages.  -EINVAL
@@ -66,21 +91,33 @@ int ini_scan_buffer(const char *buf, size_t len, const char *label, struct ini_s
 void ini_scan_free(struct ini_scan *s);
 
 const struct ini_section *ini_scan_section(const struct ini_scan *s, const char *name);
-const struct ini_key *ini_section_key(const struct ini_section *sec, const char *name);
+/* Key `name` of `sec`, a section of `s`. */
+const struct ini_key *ini_scan_key(const struct ini_scan *s, const struct ini_section *sec,
+                                   const char *name);
 
-/* A file read through an open_trusted() descriptor by both the scanner and
- * iniparser, and cross-checked.  Values are iniparser's (identical to the
- * scanner's, or the file is refused). */
+/* A file read through an open_trusted() descriptor by the scanner and by
+ * iniparser, and cross-checked.  Every byte is scanned (its refusals apply
+ * to the whole file); iniparser reads the sections that are to be used,
+ * in pieces of at most INI_PIECE_ENTRIES entries, and each piece must hold
+ * exactly what the scanner read there. */
 struct ini_file {
         struct ini_scan *scan;
-        void *dict; /* iniparser's dictionary */
 };
 
-/* Open `path` with open_trusted() and read it.  Errors from opening are
- * open_trusted()'s (-ENOENT, -EPERM, ...); a refused file is -EINVAL. */
-int ini_file_load(const char *path, struct ini_file **ret);
+/* Open `path` with open_trusted() and read it.  `only`: NULL to have
+ * iniparser check every section; else the name of the one section that
+ * will be used (cfg_load_settings() reads only [cairn]), and only that
+ * one is checked: ini_file_value() of any other section is NULL.  Errors
+ * from opening are open_trusted()'s (-ENOENT, -EPERM, ...); a refused
+ * file is -EINVAL. */
+int ini_file_load(const char *path, const char *only, struct ini_file **ret);
 void ini_file_free(struct ini_file *f);
-/* iniparser's value of [section] key, NULL if there is none. */
+/* iniparser's value of [section] key; NULL if there is none, or if that
+ * section was not cross-checked (see `only` above). */
 const char *ini_file_value(const struct ini_file *f, const char *section, const char *key);
+
+/* Tests and the fuzzer: pieces of at most `n` entries (at least 2; 0
+ * restores INI_PIECE_ENTRIES), so that small inputs are cut too. */
+void ini_set_piece_entries(size_t n);
 
 #endif

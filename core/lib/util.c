@@ -65,6 +65,15 @@ bool name_is_valid(const char *s)
         return true;
 }
 
+size_t string_hash(const char *s)
+{
+        size_t h = 14695981039346656037u; /* FNV-1a */
+
+        for (; *s; s++)
+                h = (h ^ (unsigned char) *s) * 1099511628211u;
+        return h;
+}
+
 bool path_is_normalized_absolute(const char *p)
 {
         const char *c;

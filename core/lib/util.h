@@ -73,6 +73,8 @@ void strv_sort(char **v);
 
 /* true if `s` is non-empty and only has characters of [a-z0-9_-]. */
 bool name_is_valid(const char *s);
+/* For hash tables of names (FNV-1a). */
+size_t string_hash(const char *s);
 /* Absolute, no empty, "." or ".." components (trailing "/" allowed only
  * for "/" itself), no more than PATH_MAX. */
 bool path_is_normalized_absolute(const char *p);

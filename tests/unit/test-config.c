@@ -638,20 +638,20 @@ static void test_scanner_locations(void **state)
         assert_int_equal(ini_scan_buffer(text, sizeof text - 1, "mem", &s), 0);
         assert_int_equal(s->n_sections, 2);
         assert_int_equal(ini_scan_section(s, "a")->line, 2);
-        assert_int_equal(ini_section_key(ini_scan_section(s, "a"), "k1")->line, 3);
+        assert_int_equal(ini_scan_key(s, ini_scan_section(s, "a"), "k1")->line, 3);
         b = ini_scan_section(s, "b");
         assert_int_equal(b->line, 5);
         assert_int_equal(b->n_keys, 2);
-        assert_string_equal(ini_section_key(b, "k2")->value, "v 2");
-        assert_int_equal(ini_section_key(b, "k3")->line, 8);
-        assert_string_equal(ini_section_key(b, "k3")->value, "");
-        assert_null(ini_section_key(b, "k1"));
+        assert_string_equal(ini_scan_key(s, b, "k2")->value, "v 2");
+        assert_int_equal(ini_scan_key(s, b, "k3")->line, 8);
+        assert_string_equal(ini_scan_key(s, b, "k3")->value, "");
+        assert_null(ini_scan_key(s, b, "k1"));
         assert_null(ini_scan_section(s, "c"));
         ini_scan_free(s);
 
         /* No newline at the end; an empty buffer. */
         assert_int_equal(ini_scan_buffer("[a]\nk=v", 7, "mem", &s), 0);
-        assert_string_equal(ini_section_key(ini_scan_section(s, "a"), "k")->value, "v");
+        assert_string_equal(ini_scan_key(s, ini_scan_section(s, "a"), "k")->value, "v");
         ini_scan_free(s);
         assert_int_equal(ini_scan_buffer("", 0, "mem", &s), 0);
         assert_int_equal(s->n_sections, 0);
