@@ -776,7 +776,11 @@ static int check_file(struct check *c, struct ini_scan *s, const char *only)
         const struct ini_section *sec;
         size_t i;
 
-        if (!only)
+        /* A file that fits in one piece is read whole even when only one
+         * section is needed: iniparser reads it through the open file,
+         * which costs less than copying a piece to a memfd (and checks
+         * more). */
+        if (!only || s->n_sections + s->n_keys <= piece_entries)
                 return check_sections(c, s, 0, s->n_sections);
         sec = ini_scan_section(s, only);
         if (!sec)

@@ -107,7 +107,9 @@ struct ini_file {
 /* Open `path` with open_trusted() and read it.  `only`: NULL to have
  * iniparser check every section; else the name of the one section that
  * will be used (cfg_load_settings() reads only [cairn]), and only that
- * one is checked: ini_file_value() of any other section is NULL.  Errors
+ * one is checked, unless the whole file fits in one piece (then it is
+ * all checked: that costs less than copying out a piece); ini_file_value()
+ * of a section that was not checked is NULL.  Errors
  * from opening are open_trusted()'s (-ENOENT, -EPERM, ...); a refused
  * file is -EINVAL. */
 int ini_file_load(const char *path, const char *only, struct ini_file **ret);

@@ -406,6 +406,8 @@ static void test_only_one_section(void **state)
                 "[kvm]\n"
                 "device = /dev/kvm\n";
 
+        /* Pieces of 3: a file of more entries than fit in one. */
+        ini_set_piece_entries(3);
         write_file(t, text);
         assert_int_equal(load(t, "cairn"), 0);
         assert_int_equal(w.n_calls, 1);
@@ -428,7 +430,7 @@ static void test_only_one_section(void **state)
         assert_logged_path(t, "%s:3: [proc] target: iniparser reads the value as \"/elsewhere\"");
 
         /* No [cairn]: iniparser has nothing to read. */
-        write_file(t, "[proc]\ntarget = /p\n");
+        write_file(t, "[proc]\ntarget = /p\n[kvm]\ndevice = /d\n");
         assert_int_equal(load(t, "cairn"), 0);
         assert_int_equal(w.n_calls, 0);
         assert_null(ini_file_value(t->f, "proc", "target"));
@@ -438,6 +440,19 @@ static void test_only_one_section(void **state)
         assert_int_equal(load(t, "cairn"), 0);
         assert_int_equal(w.n_calls, 1);
         assert_call(0, "[cairn]\nstate_dir = /run/x\n", 1, 1);
+
+        /* A file that fits in one piece (the usual main file) is read
+         * whole, through its open file, with no copy to a memfd; so a
+         * difference elsewhere is refused, as in a full load. */
+        ini_set_piece_entries(0);
+        write_file(t, text);
+        assert_int_equal(load(t, "cairn"), 0);
+        assert_int_equal(w.n_calls, 1);
+        assert_call(0, text, 3, 3);
+        assert_string_equal(ini_file_value(t->f, "proc", "target"), "/p");
+        tamper(TAMPER_CHANGE, 0, "proc:target", "/elsewhere");
+        assert_int_equal(load(t, "cairn"), -EINVAL);
+        assert_logged_path(t, "%s:3: [proc] target: iniparser reads the value as \"/elsewhere\"");
 }
 
 static void test_only_still_scans_everything(void **state)
@@ -466,8 +481,10 @@ static void test_settings_load(void **state)
                 "[cairn]\nstate_dir = /run/x\nstack = proc\n[proc]\ntarget = /p\n";
 
         /* cfg_load_settings() (teardown, list, gc) has iniparser read the
-         * [cairn] sections only: a difference in another section is not its
-         * business, and teardown still works; cfg_load() refuses it. */
+         * [cairn] sections only (of files bigger than a piece: pieces of 3
+         * here): a difference in another section is not its business, and
+         * teardown still works; cfg_load() refuses it. */
+        ini_set_piece_entries(3);
         assert_int_equal(mkdir(confdir, 0755), 0);
         dropin = scratch_file(confdir, "10-a.conf", "[x]\nsource = /s\n[cairn]\nroot_mode = 0700\n");
         write_file(t, main_text);
