@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * cfg_load(): the main file and its drop-ins, merged into the stack of
- * entries.  Reading a file safely is ini_scan.c's job; this file gives the
+ * entries.  Reading a file safely is ini_file.c's job; this file gives the
  * sections their meaning:
  *
  *   - [cairn] holds the settings; `stack` only in the main file;
@@ -28,7 +28,7 @@
 #include <sys/stat.h>
 
 #include "config.h"
-#include "ini_scan.h"
+#include "ini_file.h"
 #include "log.h"
 #include "util.h"
 

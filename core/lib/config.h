@@ -112,7 +112,7 @@ bool cfg_parse_bool(const char *s, bool *ret);
  * vector (empty when there is no word).  0 or -ENOMEM. */
 int cfg_split_words(const char *s, char ***ret);
 
-/* ---- internal to config*.c, vars.c and ini_scan.c ------------------------ */
+/* ---- internal to config*.c, vars.c, ini_scan.c and ini_file.c ------------ */
 
 /* A place in a config file for messages: FILE:LINE: [SECTION] KEY.  Any
  * part may be absent (NULL, or line 0). */

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Reading one INI file safely with iniparser 4.1.
+ * Reading one INI file safely with iniparser 4.1: the scanner (the
+ * reading and cross-checking is ini_file.h's).
  *
  * iniparser is the parser of record (values come from it), but it is
  * silent where a config for a root process must not be: it lowercases
@@ -36,15 +37,6 @@
 /* iniparser 4.1's line buffer: a line needs to fit in 1023 bytes with its
  * newline. */
 #define INI_LINE_MAX 1024
-/* Config files are small; refuse anything larger than this. */
-#define INI_FILE_MAX (1024 * 1024)
-/* At most this many sections and keys (iniparser's dictionary entries) go
- * to one iniparser_load(): iniparser 4.1's dictionary starts with 128
- * slots and dictionary_set() looks at every slot, so a piece that fits
- * costs at most 128 steps an entry and a file costs O(n).  See
- * "Cross-checking in pieces" in ini_scan.c. */
-#define INI_PIECE_ENTRIES 128
-
 struct ini_key {
         char *name;
         char *value; /* as the scanner reads it; cross-checked */
@@ -94,32 +86,5 @@ const struct ini_section *ini_scan_section(const struct ini_scan *s, const char 
 /* Key `name` of `sec`, a section of `s`. */
 const struct ini_key *ini_scan_key(const struct ini_scan *s, const struct ini_section *sec,
                                    const char *name);
-
-/* A file read through an open_trusted() descriptor by the scanner and by
- * iniparser, and cross-checked.  Every byte is scanned (its refusals apply
- * to the whole file); iniparser reads the sections that are to be used,
- * in pieces of at most INI_PIECE_ENTRIES entries, and each piece must hold
- * exactly what the scanner read there. */
-struct ini_file {
-        struct ini_scan *scan;
-};
-
-/* Open `path` with open_trusted() and read it.  `only`: NULL to have
- * iniparser check every section; else the name of the one section that
- * will be used (cfg_load_settings() reads only [cairn]), and only that
- * one is checked, unless the whole file fits in one piece (then it is
- * all checked: that costs less than copying out a piece); ini_file_value()
- * of a section that was not checked is NULL.  Errors
- * from opening are open_trusted()'s (-ENOENT, -EPERM, ...); a refused
- * file is -EINVAL. */
-int ini_file_load(const char *path, const char *only, struct ini_file **ret);
-void ini_file_free(struct ini_file *f);
-/* iniparser's value of [section] key; NULL if there is none, or if that
- * section was not cross-checked (see `only` above). */
-const char *ini_file_value(const struct ini_file *f, const char *section, const char *key);
-
-/* Tests and the fuzzer: pieces of at most `n` entries (at least 2; 0
- * restores INI_PIECE_ENTRIES), so that small inputs are cut too. */
-void ini_set_piece_entries(size_t n);
 
 #endif

@@ -42,7 +42,7 @@
 #include <unistd.h>
 
 #include "config.h"
-#include "ini_scan.h"
+#include "ini_file.h"
 #include "loader.h"
 #include "log.h"
 #include "util.h"

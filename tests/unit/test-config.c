@@ -18,7 +18,7 @@
 #include "helpers.h"
 
 #include "config.h"
-#include "ini_scan.h"
+#include "ini_file.h"
 #include "loader.h"
 #include "log.h"
 #include "util.h"

@@ -28,7 +28,7 @@
 #include "helpers.h"
 
 #include "config.h"
-#include "ini_scan.h"
+#include "ini_file.h"
 #include "log.h"
 #include "util.h"
 
