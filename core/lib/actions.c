@@ -49,40 +49,41 @@ int make_dirs(struct cairn_ctx *ctx, const char *path, mode_t mode, int *ret_fd)
         _cleanup_free_ char *prefix = NULL;
         _cleanup_close_ int parent = -1;
         const char *c;
-        int r;
+        int r, cur = ctx->s->root_fd;
 
-        r = open_beneath(ctx->s->root_fd, path, O_PATH | O_DIRECTORY, ret_fd);
-        if (r != -ENOENT)
-                goto done;
+        /* Deeper than one component: most often all there, one lookup. */
+        if (streq(path, "/") || strchr(path + 1, '/')) {
+                r = open_beneath(ctx->s->root_fd, path, O_PATH | O_DIRECTORY, ret_fd);
+                if (r != -ENOENT)
+                        goto done;
+        }
 
-        /* Walk from the top, making what is missing. */
+        /* Walk from the root, one component at a time beneath the last,
+         * making what is missing. */
         prefix = strdup(path);
         if (!prefix)
                 return -ENOMEM;
-        r = open_beneath(ctx->s->root_fd, "/", O_PATH | O_DIRECTORY, &parent);
-        if (r < 0)
-                goto done;
         c = path + 1;
         while (*c) {
                 const char *e = strchrnul(c, '/');
-                size_t n = (size_t) (e - path);
                 _cleanup_free_ char *name = strndup(c, (size_t) (e - c));
                 int fd;
 
                 if (!name)
                         return -ENOMEM;
-                prefix[n] = '\0';
-                r = open_beneath(ctx->s->root_fd, prefix, O_PATH | O_DIRECTORY, &fd);
+                prefix[e - path] = '\0';
+                r = open_beneath(cur, name, O_PATH | O_DIRECTORY, &fd);
                 if (r == -ENOENT) {
-                        r = create_one(ctx, parent, name, prefix, true, *e ? 0755 : mode);
+                        r = create_one(ctx, cur, name, prefix, true, *e ? 0755 : mode);
                         if (r < 0)
                                 return r;
-                        r = open_beneath(ctx->s->root_fd, prefix, O_PATH | O_DIRECTORY, &fd);
+                        r = open_beneath(cur, name, O_PATH | O_DIRECTORY, &fd);
                 }
                 if (r < 0)
                         goto done;
-                close(parent);
-                parent = fd;
+                if (parent >= 0)
+                        close(parent);
+                cur = parent = fd;
                 memcpy(prefix, path, strlen(path) + 1);
                 c = *e ? e + 1 : e;
         }

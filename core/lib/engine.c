@@ -54,10 +54,15 @@ static int ensure_state_dir(const char *dir)
 {
         struct stat st;
 
-        if (mkdir(dir, 0700) < 0 && errno != EEXIST)
-                return log_errno(negative_errno(), "state directory %s", dir);
-        if (stat(dir, &st) < 0)
-                return log_errno(negative_errno(), "state directory %s", dir);
+        /* Made once, there ever after: look before making it. */
+        if (stat(dir, &st) < 0) {
+                if (errno != ENOENT)
+                        return log_errno(negative_errno(), "state directory %s", dir);
+                if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+                        return log_errno(negative_errno(), "state directory %s", dir);
+                if (stat(dir, &st) < 0)
+                        return log_errno(negative_errno(), "state directory %s", dir);
+        }
         if (!S_ISDIR(st.st_mode) || st.st_uid != geteuid() || (st.st_mode & 022)) {
                 log_error("state directory %s: not a directory of ours, or writable by others", dir);
                 return -EPERM;
@@ -134,7 +139,9 @@ static int session_begin(const struct cfg *cfg, struct session *s)
                         return log_errno(r, "create root %s/%s", parent, id);
         }
         s->owned_root = true;
-        s->root_fd = openat(pfd, id, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        /* Read-only, not O_PATH: a directory opens without side effects,
+         * and fchmod() then works on it (no /proc/self/fd path). */
+        s->root_fd = openat(pfd, id, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         if (s->root_fd < 0)
                 return log_errno(negative_errno(), "open root %s", s->root);
         return 0;
@@ -284,9 +291,8 @@ int engine_setup(const struct cfg *cfg, struct loader *loader, const struct setu
         }
 
         if (s.owned_root) {
-                char buf[32];
                 /* Only now may others use the root. */
-                if (chmod(fd_path(s.root_fd, buf), cfg->root_mode) < 0) {
+                if (fchmod(s.root_fd, cfg->root_mode) < 0) {
                         r = log_errno(negative_errno(), "chmod %s", s.root);
                         goto rollback;
                 }

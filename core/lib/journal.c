@@ -347,11 +347,17 @@ static struct journal *journal_new(int fd, const char *path)
         return j;
 }
 
-/* Link the unnamed file `fd` (O_TMPFILE) into place as `path`. */
+/* Link the unnamed file `fd` (O_TMPFILE) into place as `path`: by the
+ * descriptor itself (AT_EMPTY_PATH, which takes CAP_DAC_READ_SEARCH, as
+ * root has), else through its /proc/self/fd link. */
 static int link_tmpfile(int fd, const char *path)
 {
         char buf[32];
 
+        if (linkat(fd, "", AT_FDCWD, path, AT_EMPTY_PATH) == 0)
+                return 0;
+        if (errno != ENOENT && errno != EPERM && errno != EINVAL)
+                return negative_errno();
         if (linkat(AT_FDCWD, fd_path(fd, buf), AT_FDCWD, path, AT_SYMLINK_FOLLOW) < 0)
                 return negative_errno();
         return 0;

@@ -152,10 +152,12 @@ static int load_file(const char *path, struct loaded *ret)
         void *h;
         int r;
 
-        r = open_trusted(path, &fd);
+        r = open_trusted_path(path, &fd);
         if (r < 0)
                 return r;
-        /* glibc identifies a loaded object by the name it was opened
+        /* dlopen() opens the checked inode through the descriptor's magic
+         * link (an O_PATH descriptor cannot be read, but its link can be
+         * opened).  glibc identifies a loaded object by the name it was opened
          * under: "/proc/self/fd/N" must not be reused for another plugin
          * while this one is loaded, so the descriptor stays open as long
          * as the handle does. */

@@ -13,7 +13,7 @@ const char *fd_path(int fd, char buf[static 32])
         return buf;
 }
 
-int open_trusted(const char *path, int *ret_fd)
+int open_trusted_path(const char *path, int *ret_fd)
 {
         _cleanup_close_ int fd = -1;
         struct stat st;
@@ -45,16 +45,25 @@ int open_trusted(const char *path, int *ret_fd)
                           (unsigned) (st.st_mode & 07777));
                 return -EPERM;
         }
-        {
-                /* Reopen what was checked, through its descriptor: the
-                 * magic link is the inode the O_PATH descriptor holds, not
-                 * a path that could have been replaced meanwhile. */
-                char buf[32];
-                int rfd = open(fd_path(fd, buf), O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        *ret_fd = TAKE_FD(fd);
+        return 0;
+}
 
-                if (rfd < 0)
-                        return log_errno(negative_errno(), "%s", path);
-                *ret_fd = rfd;
-        }
+int open_trusted(const char *path, int *ret_fd)
+{
+        _cleanup_close_ int fd = -1;
+        char buf[32];
+        int r, rfd;
+
+        r = open_trusted_path(path, &fd);
+        if (r < 0)
+                return r;
+        /* Reopen what was checked, through its descriptor: the magic link
+         * is the inode the O_PATH descriptor holds, not a path that could
+         * have been replaced meanwhile. */
+        rfd = open(fd_path(fd, buf), O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        if (rfd < 0)
+                return log_errno(negative_errno(), "%s", path);
+        *ret_fd = rfd;
         return 0;
 }

@@ -15,6 +15,9 @@
 /* Open `path` read-only, O_CLOEXEC, and check it.  Logs why a file is
  * refused, naming it; -EPERM for an untrusted file. */
 int open_trusted(const char *path, int *ret_fd);
+/* The same, but the descriptor is the checked O_PATH one: for whoever
+ * opens "/proc/self/fd/N" itself (dlopen()), so it is not opened twice. */
+int open_trusted_path(const char *path, int *ret_fd);
 
 /* "/proc/self/fd/N" for a descriptor, into buf (at least 32 bytes). */
 const char *fd_path(int fd, char buf[static 32]);
