@@ -81,6 +81,11 @@ static int read_fd(int fd, const char *path, char **ret, size_t *ret_len)
                 if (n == 0)
                         break;
                 len += (size_t) n;
+                /* All that fstat() said, and room left: the end (a file
+                 * on a local filesystem is not read short but at its end),
+                 * without one more read to be told so. */
+                if (len == (size_t) MAX(st.st_size, 0) && len < size)
+                        break;
         }
         if (len > INI_FILE_MAX) {
                 log_error("%s: file is larger than %d bytes", path, INI_FILE_MAX);

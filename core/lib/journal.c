@@ -270,35 +270,63 @@ bad:
         return -EBADMSG;
 }
 
+/* The whole file, with pread() (the descriptor's offset is the append
+ * position's business), NUL-terminated. */
+static int read_all(int fd, char **ret, size_t *ret_len)
+{
+        _cleanup_free_ char *buf = NULL;
+        size_t len = 0, cap = 4096;
+
+        buf = malloc(cap);
+        if (!buf)
+                return -ENOMEM;
+        for (;;) {
+                ssize_t n;
+
+                if (cap - len < 2048) {
+                        char *b = realloc(buf, cap * 2);
+                        if (!b)
+                                return -ENOMEM;
+                        buf = b;
+                        cap *= 2;
+                }
+                n = pread(fd, buf + len, cap - len - 1, (off_t) len);
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0)
+                        return negative_errno();
+                if (n == 0)
+                        break;
+                len += (size_t) n;
+        }
+        buf[len] = '\0';
+        *ret = TAKE_PTR(buf);
+        *ret_len = len;
+        return 0;
+}
+
 static int read_records(struct journal *j)
 {
-        _cleanup_free_ char *line = NULL;
-        size_t cap = 0;
-        ssize_t n;
+        _cleanup_free_ char *buf = NULL;
         unsigned lineno = 0;
-        FILE *f;
-        int fd, r = 0;
+        size_t len;
+        int r;
 
-        fd = dup(j->fd);
-        if (fd < 0)
-                return negative_errno();
-        f = fdopen(fd, "r");
-        if (!f) {
-                close(fd);
-                return -ENOMEM;
-        }
-        rewind(f);
-        while ((n = getline(&line, &cap, f)) > 0) {
+        r = read_all(j->fd, &buf, &len);
+        if (r < 0)
+                return r;
+        for (char *line = buf, *nl; line < buf + len; line = nl + 1) {
                 struct jrec rec;
 
                 lineno++;
-                if (line[n - 1] != '\n') {
+                nl = memchr(line, '\n', (size_t) (buf + len - line));
+                if (!nl) {
                         /* A crash mid-write: the action it announced was
                          * never started. */
                         log_debug("%s:%u: torn last record ignored", j->path, lineno);
                         break;
                 }
-                line[n - 1] = '\0';
+                *nl = '\0';
                 r = parse_line(line, &rec);
                 if (r < 0) {
                         log_error("%s:%u: unreadable journal record", j->path, lineno);
@@ -311,7 +339,6 @@ static int read_records(struct journal *j)
                         break;
                 }
         }
-        fclose(f);
         if (r == 0 && (j->n_recs == 0 || j->recs[0].type != J_SESSION)) {
                 log_error("%s: not a cairn journal", j->path);
                 r = -EBADMSG;
