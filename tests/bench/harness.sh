@@ -190,6 +190,13 @@ na() { rows+=("$1|n/a|$2|"); say "$1: n/a: $2"; }
 verify_cairn
 row cycle "cycle: cairn setup+teardown vs floor seed" "$pairs" \
 	"${cycle[@]}" // "$bench/floor" -p "$roots" -b "$bin" -d "$dev" seed
+# What two processes cost before they do anything: the part of the cycle
+# that no work in cairn can remove (the floor is one process).
+true_bin=$(type -P true)
+row startup "  start-up: 2x /bin/true vs floor seed" "$pairs" \
+	"$true_bin" :: "$true_bin" // "$bench/floor" -p "$roots" -b "$bin" -d "$dev" seed
+row version "  start-up: 2x cairn --version vs floor seed" "$pairs" \
+	"$cairn_bin" --version :: "$cairn_bin" --version // "$bench/floor" -p "$roots" -b "$bin" -d "$dev" seed
 
 if command -v bwrap >/dev/null; then
 	# bwrap builds its mount points in the root it is given: made once
