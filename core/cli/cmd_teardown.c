@@ -7,6 +7,7 @@
 #include "engine.h"
 #include "loader.h"
 #include "log.h"
+#include "util.h"
 
 static const char teardown_usage[] =
         "Usage: cairn [OPTIONS] teardown ROOT|ID\n"
@@ -25,6 +26,18 @@ int cmd_teardown(struct cli *cli, int argc, char *argv[])
         if (argc - optind != 1) {
                 log_error("teardown takes one ROOT or ID");
                 return EXIT_USAGE;
+        }
+        /* A root cairn made names its journal: nothing else is needed
+         * (the config may have changed since setup, or be broken). */
+        if (argv[optind][0] == '/') {
+                bool done;
+
+                if (loader_new(CAIRN_PLUGIN_DIR, &l) < 0)
+                        return EXIT_LEFTOVER;
+                r = engine_teardown_recorded(argv[optind], l, &done);
+                loader_free(TAKE_PTR(l));
+                if (done)
+                        return r < 0 ? EXIT_LEFTOVER : EXIT_DONE;
         }
         /* Only [cairn]'s settings: the stack and its variables belong to
          * setup; the journal says everything else. */

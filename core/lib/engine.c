@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <sys/random.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include "engine.h"
@@ -14,6 +15,9 @@
 #include "util.h"
 
 #define ID_PREFIX "cairn-"
+/* On a root cairn made: its journal's path.  trusted.*: only a process
+ * with CAP_SYS_ADMIN can read or write it. */
+#define ROOT_JOURNAL_XATTR "trusted.cairn.journal"
 #define ID_RANDOM 6
 
 static void session_close(struct session *s)
@@ -144,6 +148,11 @@ static int session_begin(const struct cfg *cfg, struct session *s)
         s->root_fd = openat(pfd, id, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         if (s->root_fd < 0)
                 return log_errno(negative_errno(), "open root %s", s->root);
+        /* The root names its journal, so that `teardown ROOT` needs no
+         * config (engine_teardown_recorded()); where the filesystem takes
+         * no trusted.* attributes, teardown finds it through the config. */
+        if (fsetxattr(s->root_fd, ROOT_JOURNAL_XATTR, s->j->path, strlen(s->j->path), 0) < 0)
+                log_debug("%s: cannot record the journal on the root: %m", s->root);
         return 0;
 }
 
@@ -474,6 +483,41 @@ int engine_teardown_journal(struct journal *j, struct loader *loader)
         r = journal_remove(TAKE_PTR(s.j));
         session_close(&s);
         return r < 0 ? -EBUSY : 0;
+}
+
+int engine_teardown_recorded(const char *root, struct loader *loader, bool *ret_done)
+{
+        _cleanup_close_ int fd = -1;
+        struct journal *j = NULL;
+        const char *base = strrchr(root, '/');
+        char path[PATH_MAX], *end;
+        ssize_t n;
+
+        *ret_done = false;
+        if (root[0] != '/' || !id_is_valid(base + 1))
+                return 0;
+        fd = open(root, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (fd < 0)
+                return 0;
+        n = fgetxattr(fd, ROOT_JOURNAL_XATTR, path, sizeof path - 1);
+        if (n <= 0)
+                return 0;
+        path[n] = '\0';
+        /* Only STATE_DIR/ID.journal, ID this root's: a record changed by
+         * someone with CAP_SYS_ADMIN can name no other session's. */
+        end = strrchr(path, '/');
+        if (!path_is_normalized_absolute(path) || !end || end == path ||
+            strncmp(end + 1, base + 1, strlen(base + 1)) != 0 ||
+            !streq(end + 1 + strlen(base + 1), ".journal"))
+                return 0;
+        if (journal_open(path, JOURNAL_WAIT, &j) < 0)
+                return 0;
+        if (!journal_has_root(j, root)) {
+                journal_free(j);
+                return 0;
+        }
+        *ret_done = true;
+        return engine_teardown_journal(j, loader);
 }
 
 int engine_teardown(const char *state_dir, const char *root_or_id, struct loader *loader)

@@ -49,6 +49,12 @@ void setup_result_clear(struct setup_result *r);
  * -EINVAL: not a session id or root path. */
 int engine_teardown(const char *state_dir, const char *root_or_id, struct loader *loader);
 
+/* `teardown ROOT` of a root cairn made, by the journal the root names
+ * (setup records it in an extended attribute): no config is read.
+ * *ret_done false: the root names none (or one that is not its own),
+ * and nothing was done: look for it with engine_teardown(). */
+int engine_teardown_recorded(const char *root, struct loader *loader, bool *ret_done);
+
 /* The same for a journal already opened and locked (gc); takes it. */
 int engine_teardown_journal(struct journal *j, struct loader *loader);
 

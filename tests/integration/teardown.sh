@@ -107,9 +107,49 @@ if command -v strace >/dev/null; then
         check "strace saw the teardown open its journal" grep -qF "$ID.journal" "$IT_DIR/strace.out"
         check "a teardown with everything in place does not read mountinfo" \
                 sh -c '! grep -q mountinfo "$1"' sh "$IT_DIR/strace.out"
+        check "teardown ROOT of a root cairn made reads no config (the root names its journal)" \
+                sh -c '! grep -qF "$1" "$2"' sh "$IT_CONF" "$IT_DIR/strace.out"
 else
         not_ok "strace is needed to watch teardown's system calls (apt-get install strace)"
 fi
+
+# The journal a root names (trusted.cairn.journal, set by setup on the
+# roots it makes) is how `teardown ROOT` finds it: the config may have
+# changed since setup, even be broken.  `teardown ID` still needs the
+# config's state_dir.
+xattr() { # PATH: the record, "" if none
+        python3 -c 'import os, sys
+try: print(os.getxattr(sys.argv[1], "trusted.cairn.journal").decode())
+except OSError: print("")' "$1"
+}
+setup_root "recorded" "$@" || done_testing
+is "$(xattr "$ROOT")" "$IT_STATE/$ID.journal" "setup records the journal on the root it made"
+cp "$IT_CONF" "$IT_DIR/good.conf"
+echo "this is not ini" >>"$IT_CONF"
+run_cairn -c "$IT_CONF" teardown "$ID"
+is "$RC" 2 "with the config broken since setup, teardown ID exits 2"
+check "... and does nothing" is_mounted "$ROOT/runsc"
+run_cairn -c "$IT_CONF" teardown "$ROOT"
+is "$RC" 0 "with the config broken since setup, teardown ROOT exits 0"
+assert_gone "teardown ROOT, config broken" "$ROOT" "$ID"
+cp "$IT_DIR/good.conf" "$IT_CONF"
+
+# A record that names another session's journal (someone with
+# CAP_SYS_ADMIN wrote it) is not followed: that journal's root is not
+# this one; the config finds the right one.
+setup_root "record of another (a)" "$@" || done_testing
+root_a=$ROOT id_a=$ID
+setup_root "record of another (b)" "$@" || done_testing
+root_b=$ROOT id_b=$ID
+python3 -c 'import os, sys; os.setxattr(sys.argv[1], "trusted.cairn.journal", sys.argv[2].encode())' \
+        "$root_a" "$IT_STATE/$id_b.journal"
+run_cairn -c "$IT_CONF" teardown "$root_a"
+is "$RC" 0 "teardown of a root whose record names another journal exits 0"
+assert_gone "teardown of a root with a forged record" "$root_a" "$id_a"
+check "... and the other session is untouched" is_mounted "$root_b/runsc"
+run_cairn -c "$IT_CONF" teardown "$root_b"
+is "$RC" 0 "the other session's teardown exits 0"
+assert_gone "the other session" "$root_b" "$id_b"
 
 # Two teardowns of the same session at once: serialized, both exit 0.
 setup_root "same session twice" "$@" || done_testing
