@@ -270,41 +270,6 @@ bad:
         return -EBADMSG;
 }
 
-/* The whole file, with pread() (the descriptor's offset is the append
- * position's business), NUL-terminated. */
-static int read_all(int fd, char **ret, size_t *ret_len)
-{
-        _cleanup_free_ char *buf = NULL;
-        size_t len = 0, cap = 4096;
-
-        buf = malloc(cap);
-        if (!buf)
-                return -ENOMEM;
-        for (;;) {
-                ssize_t n;
-
-                if (cap - len < 2048) {
-                        char *b = realloc(buf, cap * 2);
-                        if (!b)
-                                return -ENOMEM;
-                        buf = b;
-                        cap *= 2;
-                }
-                n = pread(fd, buf + len, cap - len - 1, (off_t) len);
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n < 0)
-                        return negative_errno();
-                if (n == 0)
-                        break;
-                len += (size_t) n;
-        }
-        buf[len] = '\0';
-        *ret = TAKE_PTR(buf);
-        *ret_len = len;
-        return 0;
-}
-
 static int read_records(struct journal *j)
 {
         _cleanup_free_ char *buf = NULL;
@@ -312,6 +277,8 @@ static int read_records(struct journal *j)
         size_t len;
         int r;
 
+        /* From the start: the descriptor is freshly opened (and appends
+         * go to the end whatever its offset). */
         r = read_all(j->fd, &buf, &len);
         if (r < 0)
                 return r;

@@ -135,35 +135,15 @@ int mountinfo_load(struct mountinfo **ret)
 {
         _cleanup_close_ int fd = -1;
         _cleanup_free_ char *buf = NULL;
-        size_t len = 0, cap = 16384;
+        size_t len;
         int r;
 
         fd = open("/proc/self/mountinfo", O_RDONLY | O_CLOEXEC);
         if (fd < 0)
                 return log_errno(negative_errno(), "open /proc/self/mountinfo");
-        buf = malloc(cap);
-        if (!buf)
-                return -ENOMEM;
-        for (;;) {
-                ssize_t n;
-
-                if (cap - len < 4096) {
-                        char *b = realloc(buf, cap * 2);
-                        if (!b)
-                                return -ENOMEM;
-                        buf = b;
-                        cap *= 2;
-                }
-                n = read(fd, buf + len, cap - len - 1);
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n < 0)
-                        return log_errno(negative_errno(), "read /proc/self/mountinfo");
-                if (n == 0)
-                        break;
-                len += (size_t) n;
-        }
-        buf[len] = '\0';
+        r = read_all(fd, &buf, &len);
+        if (r < 0)
+                return log_errno(r, "read /proc/self/mountinfo");
         r = mountinfo_parse(buf, ret);
         if (r == -EBADMSG)
                 log_error("/proc/self/mountinfo: a line cairn cannot read");

@@ -113,6 +113,36 @@ int write_all(int fd, const void *buf, size_t len)
         return 0;
 }
 
+int read_all(int fd, char **ret, size_t *ret_len)
+{
+        _cleanup_free_ char *buf = NULL;
+        size_t len = 0, cap = 0;
+
+        for (;;) {
+                ssize_t n;
+
+                if (cap - len < 2048) {
+                        char *b = realloc(buf, cap ? cap * 2 : 16384);
+                        if (!b)
+                                return -ENOMEM;
+                        buf = b;
+                        cap = cap ? cap * 2 : 16384;
+                }
+                n = read(fd, buf + len, cap - len - 1);
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0)
+                        return negative_errno();
+                if (n == 0)
+                        break;
+                len += (size_t) n;
+        }
+        buf[len] = '\0';
+        *ret = TAKE_PTR(buf);
+        *ret_len = len;
+        return 0;
+}
+
 static int cmp_strp(const void *a, const void *b)
 {
         return strcmp(*(char *const *) a, *(char *const *) b);

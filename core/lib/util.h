@@ -81,5 +81,8 @@ bool path_is_normalized_absolute(const char *p);
 
 /* Write all of buf; retries on EINTR and short writes. */
 int write_all(int fd, const void *buf, size_t len);
+/* Read from fd's offset to the end into a NUL-terminated buffer (the
+ * caller frees it); retries on EINTR. */
+int read_all(int fd, char **ret, size_t *ret_len);
 
 #endif
