@@ -22,14 +22,42 @@ static int check_target(struct cairn_ctx *ctx, const char *path)
         return 0;
 }
 
-/* mkdirat() or mknodat() one component, journaled first. */
+/* Which directory `dirfd` is (st_dev, st_ino); the root's is asked once
+ * per session. */
+static int dir_identity(struct cairn_ctx *ctx, int dirfd, uint64_t *ret_dev, uint64_t *ret_ino)
+{
+        struct stat st;
+
+        if (dirfd == ctx->s->root_fd && (ctx->s->root_dev || ctx->s->root_ino)) {
+                *ret_dev = ctx->s->root_dev;
+                *ret_ino = ctx->s->root_ino;
+                return 0;
+        }
+        if (fstat(dirfd, &st) < 0)
+                return negative_errno();
+        *ret_dev = (uint64_t) st.st_dev;
+        *ret_ino = (uint64_t) st.st_ino;
+        if (dirfd == ctx->s->root_fd) {
+                ctx->s->root_dev = *ret_dev;
+                ctx->s->root_ino = *ret_ino;
+        }
+        return 0;
+}
+
+/* mkdirat() or mknodat() one component, journaled first, with the
+ * directory it is made in (st_dev, st_ino: the same in every mount
+ * namespace): teardown removes it only from that directory, not from
+ * whatever a mount placed over it since shows at that path. */
 static int create_one(struct cairn_ctx *ctx, int dirfd, const char *name, const char *path,
                       bool dir, mode_t mode)
 {
-        uint64_t seq;
+        uint64_t seq, dev, ino;
         int r;
 
-        r = journal_append(ctx->s->j, dir ? J_MKDIR : J_CREATE, path, NULL, 0, 0, &seq);
+        r = dir_identity(ctx, dirfd, &dev, &ino);
+        if (r < 0)
+                return cairn_log_errno(ctx, r, "stat the directory of %s%s", ctx->s->root, path);
+        r = journal_append(ctx->s->j, dir ? J_MKDIR : J_CREATE, path, NULL, dev, ino, &seq);
         if (r < 0)
                 return r;
         r = dir ? mkdirat(dirfd, name, mode) : mknodat(dirfd, name, S_IFREG | mode, 0);
@@ -160,9 +188,10 @@ static int attach(struct cairn_ctx *ctx, int mnt_fd, int mp_fd, const char *path
         r = fd_mount_id(mnt_fd, &id);
         if (r < 0)
                 return cairn_log_errno(ctx, r, "mount ID of %s%s", ctx->s->root, path);
-        /* May wait: lost in a crash, the undo finds the mount at the
-         * mount point the J_MOUNT names. */
-        return journal_note(ctx->s->j, J_MOUNTED, NULL, NULL, seq, id, NULL);
+        /* At once: without its ID, an undo after a crash could only take
+         * whatever is on top at the mount point for cairn's (someone
+         * else's mount, put there since), or miss a mount moved away. */
+        return journal_append(ctx->s->j, J_MOUNTED, NULL, NULL, seq, id, NULL);
 }
 
 /* The classic mount(2) way, through /proc/self/fd paths, for kernels and
@@ -194,7 +223,7 @@ static int legacy_mount(struct cairn_ctx *ctx, int mp_fd, const char *path, cons
                 r = fd_mount_id(mnt, &id);
         if (r < 0)
                 return cairn_log_errno(ctx, r, "mount ID of %s%s", ctx->s->root, path);
-        r = journal_note(ctx->s->j, J_MOUNTED, NULL, NULL, seq, id, NULL);
+        r = journal_append(ctx->s->j, J_MOUNTED, NULL, NULL, seq, id, NULL);
         if (r < 0)
                 return r;
         /* "none": the kernel ignores the type of a bind or remount, and a

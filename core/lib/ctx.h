@@ -14,7 +14,11 @@ struct mountinfo;
 struct session {
         char *id;
         char *root;  /* absolute, canonical */
-        int root_fd; /* O_PATH|O_DIRECTORY, or -1 */
+        /* The root directory (O_RDONLY for a root cairn made, O_PATH for a
+         * --root one and in teardown), or -1. */
+        int root_fd;
+        /* root_fd's st_dev and st_ino, once asked (0 0: not yet). */
+        uint64_t root_dev, root_ino;
         bool owned_root;
         struct journal *j;
         struct mountinfo *mounts; /* loaded on first need by undo */

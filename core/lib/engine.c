@@ -503,7 +503,7 @@ int engine_teardown_recorded(const char *root, struct loader *loader, bool *ret_
         if (n <= 0)
                 return 0;
         path[n] = '\0';
-        /* Only STATE_DIR/ID.journal, ID this root's: a record changed by
+        /* Only a DIR/ID.journal, ID this root's: a record changed by
          * someone with CAP_SYS_ADMIN can name no other session's. */
         end = strrchr(path, '/');
         if (!path_is_normalized_absolute(path) || !end || end == path ||

@@ -27,8 +27,8 @@ static const char *const type_names[_J_MAX] = {
 /* Which arguments each type carries: s = string, n = number. */
 static const char *const type_args[_J_MAX] = {
         [J_SESSION] = "ssn", [J_ROOT] = "ss",  [J_OWNER] = "ss",   [J_ENTRY] = "ssn",
-        [J_OPT] = "ss",     [J_SKIP] = "ss",  [J_END] = "ss",     [J_MKDIR] = "s",
-        [J_CREATE] = "s",   [J_MOUNT] = "ss", [J_MOUNTED] = "rn", [J_UNDONE] = "r",
+        [J_OPT] = "ss",     [J_SKIP] = "ss",  [J_END] = "ss",     [J_MKDIR] = "srn",
+        [J_CREATE] = "srn", [J_MOUNT] = "ss", [J_MOUNTED] = "rn", [J_UNDONE] = "r",
         [J_MODE] = "n",     [J_READY] = "",   [J_FAILED] = "",    [J_TEARDOWN] = "",
 };
 
@@ -238,6 +238,10 @@ static int parse_line(char *line, struct jrec *ret)
         args = type_args[t];
         for (const char *a = args; *a; a++) {
                 tok = strtok_r(NULL, " ", &save);
+                /* Journals written before mkdir and create recorded their
+                 * directory: 0 0, unknown. */
+                if (!tok && (t == J_MKDIR || t == J_CREATE) && a == args + 1)
+                        break;
                 if (!tok)
                         goto bad;
                 if (*a == 's') {

@@ -5,8 +5,8 @@
  * Every action that changes the system is appended, and synced, before it
  * is done; completions ("mounted" with the mount ID) and undos ("undone")
  * are appended after.  Records that may wait (journal_note()) are written
- * with the next one that may not, so an entry's context, its completions
- * and a teardown's undos cost no write of their own.  One record a line, "SEQ TYPE ARG...", arguments
+ * with the next one that may not, so an entry's context and the undos of
+ * removals cost no write of their own.  One record a line, "SEQ TYPE ARG...", arguments
  * percent-encoded, so a torn last line (a crash mid-write) is recognised
  * and ignored.  A teardown in another process needs nothing but this file.
  *
@@ -29,8 +29,9 @@ enum jtype {
         J_OPT,      /* a = key, b = value (of the last J_ENTRY) */
         J_SKIP,     /* a = entry name, b = plugin name: `when` did not hold */
         J_END,      /* a = entry name, b = "done" | "failed" */
-        J_MKDIR,    /* a = path inside the root */
-        J_CREATE,   /* a = path inside the root (an empty file) */
+        J_MKDIR,    /* a = path inside the root; ref, n = st_dev, st_ino of the
+                       directory it is made in (0 0: not recorded) */
+        J_CREATE,   /* a = path inside the root (an empty file); ref, n = as J_MKDIR */
         J_MOUNT,    /* a = path inside the root, b = fs type or "bind" */
         J_MOUNTED,  /* ref = seq of the J_MOUNT, n = mount ID */
         J_UNDONE,   /* ref = seq of the record undone */
@@ -84,10 +85,13 @@ int journal_append(struct journal *j, enum jtype type, const char *a, const char
 /* Append a record that may wait for the next journal_append() or
  * journal_commit() (or a few KiB of others).  Only for records whose loss
  * in a crash is harmless: context written before the action it belongs to
- * would be ("entry", "opt", "skip"), completions the undo can see for
- * itself ("mounted": the mount at the mount point; "end"), and undos that
- * are idempotent ("undone" of a removal: done again, it finds nothing to
- * do; not of an unmount, whose mount ID may be reused by then). */
+ * would be ("entry", "opt", "skip", "owner"), "end", and the "undone" of a
+ * removal (done again, it finds nothing, or something that is not what
+ * cairn made, which it leaves).  Not "mounted" (without its ID an undo
+ * would have to guess which mount is cairn's), nor the "undone" of an
+ * unmount (the freed ID may go to another mount) or of a plugin's own
+ * teardown (it may not be idempotent); and everything that waits is
+ * written before a plugin's own teardown runs. */
 int journal_note(struct journal *j, enum jtype type, const char *a, const char *b,
                  uint64_t ref, uint64_t n, uint64_t *ret_seq);
 /* Write (and sync) the records that wait. */

@@ -45,6 +45,7 @@ struct undo {
          * relative to it (below). */
         char *dir_path;
         int dir_fd;
+        uint64_t dir_dev, dir_ino; /* dir_fd's identity, once asked (0 0: not yet) */
         int cwd_fd;
         bool in_dir;  /* the working directory is not cwd_fd's */
         int here_fd;  /* ... but this descriptor's (-1: unknown) */
@@ -63,13 +64,14 @@ static bool holds_kept(const struct undo *u, const char *path)
         return false;
 }
 
-/* Whether mount `id` is one the journal says cairn made. */
+/* Whether mount `id` is one the journal says cairn made and has not
+ * unmounted (a freed mount ID may have gone to someone else's mount). */
 static bool is_cairns(uint64_t id, void *ud)
 {
         const struct undo *u = ud;
 
         for (size_t i = 0; i < u->n; i++)
-                if (u->mount_id[i] == id)
+                if (u->mount_id[i] == id && !u->undone[i])
                         return true;
         return false;
 }
@@ -132,14 +134,36 @@ static void forget_dir(struct undo *u)
         free(TAKE_PTR(u->dir_path));
         if (u->dir_fd >= 0)
                 close(TAKE_FD(u->dir_fd));
+        u->dir_dev = u->dir_ino = 0;
+}
+
+/* Which directory `dfd` (one of parent_of()'s) is: st_dev, st_ino, asked
+ * once per directory. */
+static int parent_identity(struct undo *u, int dfd, uint64_t *ret_dev, uint64_t *ret_ino)
+{
+        bool root = dfd == u->s->root_fd;
+        uint64_t *dev = root ? &u->s->root_dev : &u->dir_dev, *ino = root ? &u->s->root_ino : &u->dir_ino;
+        struct stat st;
+
+        if (!*dev && !*ino) {
+                if (fstat(dfd, &st) < 0)
+                        return negative_errno();
+                *dev = (uint64_t) st.st_dev;
+                *ino = (uint64_t) st.st_ino;
+        }
+        *ret_dev = *dev;
+        *ret_ino = *ino;
+        return 0;
 }
 
 /* The directory holding `path`'s last component, opened beneath the root
  * (never following a symlink), and that component.  The descriptor is
  * the root's own for "/NAME", else kept for the next record: do not
  * close it.  The working directory (umount_in()) is the last unmount's
- * directory, never inside a mount still to be unmounted: each unmount
- * moves it to its own mount point's directory first. */
+ * directory, never inside a mount the helpers still have to unmount:
+ * each unmount moves it to its own mount point's directory first; and
+ * both are given up before a plugin's own teardown runs (leave_dirs()),
+ * which may unmount what it mounted by its own means. */
 static int parent_of(struct undo *u, const char *path, int *ret_dfd, const char **ret_name)
 {
         const char *slash = strrchr(path, '/');
@@ -380,11 +404,29 @@ static int removal_refused(struct undo *u, const char *full, int k)
         return log_errno(k, "remove %s (left in place)", full);
 }
 
+/* What is at `name` now: 0 if nothing (-ENOENT), else 1 if it is still the
+ * empty file cairn made as a mount point, or a mount point (which the
+ * removal then refuses, and names); 2 if it is something else.  A removal
+ * whose record was lost in a crash is done again, maybe after the runtime
+ * put a file of its own at the name. */
+static int file_state(int dfd, const char *name)
+{
+        struct statx stx;
+
+        if (statx(dfd, name, AT_SYMLINK_NOFOLLOW, STATX_TYPE | STATX_SIZE, &stx) < 0)
+                return errno == ENOENT ? 0 : 1; /* else the removal will say */
+        if ((stx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT) &&
+            (stx.stx_attributes & STATX_ATTR_MOUNT_ROOT))
+                return 1;
+        return S_ISREG(stx.stx_mode) && stx.stx_size == 0 ? 1 : 2;
+}
+
 static int undo_remove(struct undo *u, const struct jrec *r)
 {
         _cleanup_free_ char *full = NULL;
         const char *name;
         bool dir = r->type == J_MKDIR;
+        uint64_t dev, ino;
         int dfd, k;
 
         if (u->s->root_fd < 0)
@@ -401,6 +443,38 @@ static int undo_remove(struct undo *u, const struct jrec *r)
                 return 0;
         if (k < 0)
                 return log_errno(k, "%s: open parent", full);
+        /* Never through a mount: the directory must be the one cairn made
+         * the name in (0 0: a journal too old to say). */
+        if (r->ref || r->n) {
+                k = parent_identity(u, dfd, &dev, &ino);
+                if (k < 0)
+                        return log_errno(k, "%s: stat its directory", full);
+                if (dev != r->ref || ino != r->n) {
+                        struct mountinfo *tb;
+                        struct statx stx;
+                        const char *t;
+
+                        /* Gone with a mount of cairn's that held it (unmounted
+                         * by a teardown that crashed before saying so). */
+                        if (statx(dfd, name, AT_SYMLINK_NOFOLLOW, 0, &stx) < 0 && errno == ENOENT)
+                                return 0;
+                        t = mounts(u, &tb) >= 0 ? mountinfo_covering(tb, u->s->root, full, is_cairns, u)
+                                                : NULL;
+                        log_error("%s: not removed: %s is mounted over its directory (not by cairn)",
+                                  full, t ? t : "something");
+                        return -EBUSY;
+                }
+        }
+        if (!dir) {
+                k = file_state(dfd, name);
+                if (k == 0)
+                        return 0;
+                if (k == 2) {
+                        log_notice("%s: not removed: no longer the empty file cairn made "
+                                   "(left in place)", full);
+                        return 0;
+                }
+        }
         /* Not in the directory about to go (nor keeping it open). */
         if (dir && dfd == u->s->root_fd)
                 leave_dirs(u);
@@ -471,7 +545,15 @@ int undo_records(struct session *s, size_t from, struct loader *loader)
                 if (e >= (ssize_t) from && !u.undone[e] && s->j->recs[e].n) {
                         /* First record of this entry met, last first: its
                          * plugin's own teardown runs before the helpers'
-                         * actions are undone. */
+                         * actions are undone.  It runs from where we came
+                         * from, holding nothing of the root open (that could
+                         * keep busy a mount it unmounts), and after what
+                         * was undone so far is on record (the hook is code
+                         * of someone else's, and may crash). */
+                        leave_dirs(&u);
+                        r = journal_commit(s->j);
+                        if (r < 0)
+                                goto out;
                         r = run_hook(&u, (size_t) e);
                         if (r < 0) {
                                 /* Not journaled as undone: a later teardown

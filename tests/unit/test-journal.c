@@ -157,6 +157,42 @@ static void test_torn_last_line(void **state)
         journal_free(j);
 }
 
+/* mkdir and create records carry their directory (st_dev, st_ino); those
+ * of journals written before they did are still read, as 0 0. */
+static void test_directory_of_a_name(void **state)
+{
+        struct fixture *f = *state;
+        struct journal *j;
+        int fd;
+
+        assert_int_equal(journal_create(f->dir, "cairn-abcdef", &j), 0);
+        assert_int_equal(journal_append(j, J_CREATE, "/x", NULL, 2049, 77, NULL), 0);
+        journal_free(j);
+        fd = open(f->path, O_WRONLY | O_APPEND | O_CLOEXEC);
+        assert_true(fd >= 0);
+        assert_int_equal(write(fd, "2 mkdir /old\n", 13), 13);
+        close(fd);
+
+        assert_int_equal(journal_open(f->path, JOURNAL_WAIT, &j), 0);
+        assert_int_equal(j->n_recs, 3);
+        assert_int_equal(j->recs[1].type, J_CREATE);
+        assert_int_equal(j->recs[1].ref, 2049);
+        assert_int_equal(j->recs[1].n, 77);
+        assert_int_equal(j->recs[2].type, J_MKDIR);
+        assert_string_equal(j->recs[2].a, "/old");
+        assert_int_equal(j->recs[2].ref, 0);
+        assert_int_equal(j->recs[2].n, 0);
+        journal_free(j);
+
+        /* One number of the two is not a record cairn writes. */
+        fd = open(f->path, O_WRONLY | O_APPEND | O_CLOEXEC);
+        assert_int_equal(write(fd, "3 mkdir /half 5\n", 16), 16);
+        close(fd);
+        logs_capture();
+        assert_int_equal(journal_open(f->path, JOURNAL_WAIT, &j), -EBADMSG);
+        logs_release();
+}
+
 static void test_garbage_refused(void **state)
 {
         struct fixture *f = *state;
@@ -337,6 +373,7 @@ int main(void)
                 cmocka_unit_test_setup_teardown(test_roundtrip, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_exclusive_create, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_torn_last_line, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_directory_of_a_name, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_garbage_refused, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_untrusted_refused, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_lock_and_gone, setup, teardown),

@@ -85,7 +85,8 @@ struct cairn_plugin {
 /* The entry's section name (for messages) and the root's absolute path. */
 const char *cairn_ctx_entry(const struct cairn_ctx *ctx);
 const char *cairn_ctx_root(const struct cairn_ctx *ctx);
-/* An O_PATH descriptor of the root directory; owned by the engine. */
+/* A descriptor of the root directory, for use as a dirfd (it may be
+ * O_PATH); owned by the engine. */
 int cairn_ctx_root_fd(const struct cairn_ctx *ctx);
 
 /* An option's value (after ${VAR} expansion), or its default, or NULL. */

@@ -1,0 +1,163 @@
+#!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
+# Plugins with a teardown of their own, crashes around it, and what a
+# crash may not cost.  (Found in review of the journal that lets records
+# wait, and of the teardown that keeps directories open.)
+#   - A plugin's own teardown unmounts what it mounted by itself, even
+#     when helpers' mounts sit inside it: cairn holds nothing of the root
+#     open (working directory, kept directory) while the hook runs.
+#   - A hook that crashes: what was undone before it is on record, so the
+#     gc after it does not remove, at a name cairn freed, a file the
+#     runtime has put there since.
+#   - A setup that dies right after a mount: the mount's ID is on record,
+#     so a foreign mount placed on top since is named and left alone, not
+#     taken for cairn's.
+#   - A mount point cairn made is removed only while it is still the empty
+#     file it made.
+. "$(dirname "$0")/lib.sh"
+
+# setup_given DESC: `cairn -c $IT_CONF setup --root $rootfs`; ID is its
+# session (the only journal in state_dir).  One TAP line.
+setup_given() {
+        run_cairn -c "$IT_CONF" setup --root "$rootfs"
+        ID=$(ls "$IT_STATE" | sed -n 's/^\(cairn-[A-Za-z0-9]*\)\.journal$/\1/p')
+        if [ "$RC" = 0 ] && [ "$OUT" = "$rootfs" ] && [ -n "$ID" ]; then
+                ok "$1: setup --root exits 0 (session $ID)"
+                return 0
+        fi
+        not_ok "$1: setup --root exits 0"
+        diag "exit $RC, stdout '$OUT', state: $(ls -A "$IT_STATE")"
+        return 1
+}
+install -m 0755 "$abs_top_builddir/tests/plugins/.libs/hook.so" "$IT_PLUGINS/" || bail "copy hook.so"
+
+# ---- a hook's mount with helpers' mounts inside it ---------------------------
+
+write_conf "$IT_CONF" "a b t" <<EOF_CONF
+[a]
+plugin = hook
+target = /h
+
+[b]
+plugin = hook
+target = /h/k
+
+[t]
+plugin = tmpfs
+target = /h/k/x
+EOF_CONF
+setup_root "hooks around a tmpfs" -c "$IT_CONF" || done_testing
+is "$(mounts_under "$ROOT" | wc -l)" 3 "three mounts: two by the hooks' plugin itself, one by the helpers"
+run_cairn -c "$IT_CONF" teardown "$ROOT"
+is "$RC" 0 "teardown exits 0: the hooks could unmount their own mounts"
+is "$ERR" "" "... at the first try, with nothing to report"
+assert_gone "hooks around a tmpfs" "$ROOT" "$ID"
+
+# ---- a hook that crashes, then a runtime that writes, then gc -----------------
+
+rootfs=$IT_DIR/bundle/rootfs
+mkdir -p "$rootfs"
+write_conf "$IT_CONF" "ch bb" <<EOF_CONF
+[ch]
+plugin = hook
+target = /c
+crash_once = $IT_DIR/crashed-once
+
+[bb]
+plugin = binbind
+source = $IT_RUNTIME
+target = /tool
+EOF_CONF
+setup_given "crashing hook" || done_testing
+run_cairn -c "$IT_CONF" teardown "$ID"
+is "$RC" 137 "teardown killed in the hook's teardown (after /tool was unmounted and removed)"
+check "... /tool is gone" test ! -e "$rootfs/tool"
+journal=$(cat "$IT_STATE/$ID.journal")
+create=$(sed -n 's/^\([0-9]*\) create \/tool .*/\1/p' <<<"$journal")
+check "the removal of /tool is on record (written before the hook ran)" \
+        grep -qx "[0-9]* undone $create" <<<"$journal"
+echo "the runtime's own file" >"$rootfs/tool"
+run_cairn -c "$IT_CONF" gc
+is "$RC" 0 "gc exits 0"
+is "$(cat "$rootfs/tool" 2>&1)" "the runtime's own file" "gc left the runtime's file at /tool alone"
+check "gc finished the session: nothing mounted, no journal" \
+        sh -c '[ -z "$(ls -A "$1")" ] && ! grep -q " $2/" /proc/self/mountinfo' sh "$IT_STATE" "$rootfs"
+rm -f "$rootfs/tool"
+
+# ---- a removal that finds something else at the name -------------------------
+
+# Killed right after /tool's unmount (before its record and its removal):
+# the gc after it finds at /tool the runtime's file, not cairn's empty one.
+write_conf "$IT_CONF" "bb" <<EOF_CONF
+[bb]
+plugin = binbind
+source = $IT_RUNTIME
+target = /tool
+EOF_CONF
+setup_given "changed mount point" || done_testing
+shim_cairn CAIRN_SHIM_KILL_AT=umount2:1 -- -c "$IT_CONF" teardown "$ID"
+is "$RC" 137 "teardown killed right after unmounting /tool"
+check "/tool is still there, unmounted" sh -c 'test -f "$1" && ! grep -q " $1 " /proc/self/mountinfo' sh "$rootfs/tool"
+echo "the runtime's own file" >"$rootfs/tool"
+run_cairn -c "$IT_CONF" gc
+is "$RC" 0 "gc exits 0"
+is "$(cat "$rootfs/tool" 2>&1)" "the runtime's own file" "gc does not remove a mount point that is no longer the empty file cairn made"
+check "gc says why" grep -q "/tool: not removed: no longer the empty file cairn made" <<<"$ERR"
+check "nothing of the session is left in state_dir" dir_is_empty "$IT_STATE"
+rm -f "$rootfs/tool"
+
+# ---- a foreign mount over a directory cairn made a name in -------------------
+
+# Killed once the unmount of /etc/x is on record (write 1: "teardown",
+# 2: the unmount's "undone"), before /etc/x is removed; then someone binds
+# a host directory over /etc that has an (empty) x of its own: gc must
+# not remove it through that mount.
+hostetc=$IT_HOST/etc
+mkdir -p "$hostetc" && : >"$hostetc/x" || bail "make $hostetc/x"
+write_conf "$IT_CONF" "ex" <<EOF_CONF
+[ex]
+plugin = binbind
+source = $IT_RUNTIME
+target = /etc/x
+EOF_CONF
+setup_root "foreign mount over a parent" -c "$IT_CONF" || done_testing
+shim_cairn CAIRN_SHIM_KILL_AT=write:2 -- -c "$IT_CONF" teardown "$ROOT"
+is "$RC" 137 "teardown killed once /etc/x is unmounted, before it is removed"
+mount --bind "$hostetc" "$ROOT/etc" || bail "bind $hostetc over $ROOT/etc"
+run_cairn -c "$IT_CONF" gc
+is "$RC" 3 "gc exits 3: a foreign mount covers the directory of /etc/x"
+check "the host's x, under the foreign mount, is still there" test -f "$hostetc/x"
+check "gc names the mount over the directory" \
+        grep -q "$ROOT/etc/x: not removed: $ROOT/etc is mounted over its directory" <<<"$ERR"
+umount "$ROOT/etc"
+run_cairn -c "$IT_CONF" gc
+is "$RC" 0 "once it is gone, gc exits 0"
+assert_gone "foreign mount over a parent" "$ROOT" "$ID"
+check "the host's x is still there" test -f "$hostetc/x"
+
+# ---- a setup that dies right after a mount; a foreign mount on top ------------
+
+write_conf "$IT_CONF" "die" <<EOF_CONF
+[die]
+plugin = crash
+mounts = /m
+EOF_CONF
+before=$(ls "$IT_ROOTS")
+run_cairn -c "$IT_CONF" setup
+is "$RC" 137 "setup killed right after its mount"
+id=$(ls "$IT_ROOTS" | grep -vxF -e "$before" -e '')
+root=$IT_ROOTS/$id
+check "the mount's ID is on record" grep -q '^[0-9]* mounted ' "$IT_STATE/$id.journal"
+mount -t tmpfs foreign "$root/m" || bail "mount a foreign tmpfs on $root/m"
+run_cairn -c "$IT_CONF" gc
+is "$RC" 3 "gc exits 3: cairn's mount is hidden by a foreign one"
+check "gc names the foreign mount as what hides cairn's" grep -q "is hidden by $root/m" <<<"$ERR"
+is "$(mount_fstype "$root/m")" tmpfs "the foreign mount is still there"
+check "... on top (its source is 'foreign')" \
+        sh -c 'awk -v m="$1" '"'"'$5 == m { s = $0 } END { exit !(s ~ / foreign /) }'"'"' /proc/self/mountinfo' sh "$root/m"
+umount "$root/m"
+run_cairn -c "$IT_CONF" gc
+is "$RC" 0 "once it is gone, gc exits 0"
+assert_gone "setup died after its mount" "$root" "$id"
+
+done_testing
