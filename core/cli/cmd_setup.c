@@ -65,6 +65,19 @@ int cli_check_root_dir(const char *dir)
         return 0;
 }
 
+/* `s` and a newline, in one write. */
+static int write_line(int fd, const char *s)
+{
+        size_t n = strlen(s);
+        _cleanup_free_ char *line = malloc(n + 2);
+
+        if (!line)
+                return -ENOMEM;
+        memcpy(line, s, n);
+        line[n] = '\n';
+        return write_all(fd, line, n + 1);
+}
+
 static int parse_setup(int argc, char *argv[], struct setup_opts *o, bool *json)
 {
         static const struct option opts[] = {
@@ -135,11 +148,14 @@ int cmd_setup(struct cli *cli, int argc, char *argv[])
 
         r = engine_setup(cfg, l, &o, &res);
         if (r == 0) {
-                if (json)
+                if (json) {
                         print_json(cfg, &res);
-                else
-                        printf("%s\n", res.root);
-                status = fflush(stdout) == 0 ? EXIT_DONE : EXIT_SETUP_FAILED;
+                        status = fflush(stdout) == 0 ? EXIT_DONE : EXIT_SETUP_FAILED;
+                } else
+                        /* The line a runtime waits for, in one write: no
+                         * stdio to set up (fstat, ioctl, a buffer) for it. */
+                        status = write_line(STDOUT_FILENO, res.root) == 0 ? EXIT_DONE
+                                                                          : EXIT_SETUP_FAILED;
                 if (status != EXIT_DONE) {
                         /* Nobody learnt the root: take it down again. */
                         log_error("writing the root's path failed; tearing it down");
