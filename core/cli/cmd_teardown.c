@@ -29,11 +29,9 @@ int cmd_teardown(struct cli *cli, int argc, char *argv[])
         }
         /* A root cairn made names its journal: nothing else is needed
          * (the config may have changed since setup, or be broken). */
-        if (argv[optind][0] == '/') {
+        if (argv[optind][0] == '/' && loader_new(CAIRN_PLUGIN_DIR, &l) == 0) {
                 bool done;
 
-                if (loader_new(CAIRN_PLUGIN_DIR, &l) < 0)
-                        return EXIT_LEFTOVER;
                 r = engine_teardown_recorded(argv[optind], l, &done);
                 loader_free(TAKE_PTR(l));
                 if (done)

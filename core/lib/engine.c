@@ -526,23 +526,6 @@ int engine_teardown(const char *state_dir, const char *root_or_id, struct loader
         struct journal *j = NULL;
         int r;
 
-        /* The root as setup printed it (canonical): its journal is named
-         * after it, no need to resolve the path. */
-        if (root_or_id[0] == '/') {
-                const char *base = strrchr(root_or_id, '/') + 1;
-
-                if (id_is_valid(base)) {
-                        path = xasprintf("%s/%s.journal", state_dir, base);
-                        if (!path)
-                                return -ENOMEM;
-                        if (journal_open(path, JOURNAL_WAIT, &j) == 0) {
-                                if (journal_has_root(j, root_or_id))
-                                        return engine_teardown_journal(j, loader);
-                                journal_free(TAKE_PTR(j));
-                        }
-                        free(TAKE_PTR(path));
-                }
-        }
         /* Roots are journaled by their canonical path. */
         if (root_or_id[0] == '/' && (real = realpath(root_or_id, NULL)) && !streq(real, "/"))
                 root_or_id = real;

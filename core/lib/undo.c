@@ -85,7 +85,8 @@ static int mark_undone(struct undo *u, size_t i)
          * idempotent, and an unmount, whose mount ID the kernel may give
          * to another mount once it is free (a later undo would take that
          * one for cairn's mount moved elsewhere, and refuse).  A removal
-         * done again finds nothing to do: its record may wait. */
+         * done again finds nothing, or what is not cairn's and is left
+         * (undo_remove()): its record may wait. */
         if (r->type == J_ENTRY || r->type == J_MOUNT)
                 return journal_append(u->s->j, J_UNDONE, NULL, NULL, r->seq, 0, NULL);
         return journal_note(u->s->j, J_UNDONE, NULL, NULL, r->seq, 0, NULL);
