@@ -168,7 +168,7 @@ int cmd_exec(struct cli *cli, int argc, char *argv[])
         }
 out:
         setup_result_clear(&res);
-        loader_free(l);
+        loader_free_at_exit(l);
         cfg_free(cfg);
         return status;
 }

@@ -47,7 +47,7 @@ int cmd_check(struct cli *cli, int argc, char *argv[])
                                e->options[k].where.file, e->options[k].where.line);
         }
         printf("ok: %zu entries\n", cfg->n_entries);
-        loader_free(l);
+        loader_free_at_exit(l);
         cfg_free(cfg);
         return EXIT_DONE;
 }
@@ -92,7 +92,7 @@ int cmd_plugins(struct cli *cli, int argc, char *argv[])
         }
         if (r < 0)
                 status = EXIT_USAGE;
-        loader_free(l);
+        loader_free_at_exit(l);
         cfg_free(cfg);
         return status;
 }

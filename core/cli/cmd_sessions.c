@@ -125,7 +125,7 @@ int cmd_gc(struct cli *cli, int argc, char *argv[])
         if (cli_load_settings(cli, &cfg, &l) < 0)
                 return EXIT_USAGE;
         r = sessions_gc(cfg->state_dir, all, l);
-        loader_free(l);
+        loader_free_at_exit(l);
         cfg_free(cfg);
         return r < 0 ? EXIT_LEFTOVER : EXIT_DONE;
 }

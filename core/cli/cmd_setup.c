@@ -167,7 +167,7 @@ int cmd_setup(struct cli *cli, int argc, char *argv[])
         else
                 status = EXIT_SETUP_FAILED;
         setup_result_clear(&res);
-        loader_free(l);
+        loader_free_at_exit(l);
         cfg_free(cfg);
         return status;
 }

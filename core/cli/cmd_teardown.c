@@ -42,7 +42,7 @@ int cmd_teardown(struct cli *cli, int argc, char *argv[])
         if (cli_load_settings(cli, &cfg, &l) < 0)
                 return EXIT_USAGE;
         r = engine_teardown(cfg->state_dir, argv[optind], l);
-        loader_free(l);
+        loader_free_at_exit(l);
         cfg_free(cfg);
         if (r == -EINVAL)
                 return EXIT_USAGE;

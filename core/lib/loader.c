@@ -37,13 +37,13 @@ int loader_new(const char *plugin_dir, struct loader **ret)
         return 0;
 }
 
-void loader_free(struct loader *l)
+static void loader_done(struct loader *l, bool unload)
 {
         if (!l)
                 return;
         for (size_t i = 0; i < l->n_items; i++) {
                 struct loaded *it = &l->items[i];
-                if (it->handle)
+                if (it->handle && unload)
                         dlclose(it->handle);
                 if (it->fd >= 0)
                         close(it->fd);
@@ -53,6 +53,16 @@ void loader_free(struct loader *l)
         free(l->items);
         free(l->plugin_dir);
         free(l);
+}
+
+void loader_free(struct loader *l)
+{
+        loader_done(l, true);
+}
+
+void loader_free_at_exit(struct loader *l)
+{
+        loader_done(l, false);
 }
 
 static int option_check(const struct cairn_option *o, const char *label)

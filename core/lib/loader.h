@@ -14,6 +14,12 @@ struct loader;
 
 int loader_new(const char *plugin_dir, struct loader **ret);
 void loader_free(struct loader *l);
+/* The same, for a process about to exit: the plugins stay loaded.  Each
+ * dlclose() unmaps its object, two munmap() calls and their TLB flushes,
+ * work that exit() does for the whole address space at once; a plugin's
+ * destructors still run, from exit().  Nothing may be loaded afterwards
+ * (a descriptor's number, closed here, may name another file later). */
+void loader_free_at_exit(struct loader *l);
 
 /* NAME must match [a-z0-9_-]+.  -ENOENT: no such plugin; -EINVAL: not a
  * valid plugin (bad ELF, no descriptor, wrong ABI, bad declarations);
