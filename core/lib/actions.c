@@ -47,7 +47,8 @@ static int dir_identity(struct cairn_ctx *ctx, int dirfd, uint64_t *ret_dev, uin
 /* mkdirat() or mknodat() one component, journaled first, with the
  * directory it is made in (st_dev, st_ino: the same in every mount
  * namespace): teardown removes it only from that directory, not from
- * whatever a mount placed over it since shows at that path. */
+ * whatever a mount placed over it since shows at that path.  1: made;
+ * 0: it was there already. */
 static int create_one(struct cairn_ctx *ctx, int dirfd, const char *name, const char *path,
                       bool dir, mode_t mode)
 {
@@ -68,8 +69,9 @@ static int create_one(struct cairn_ctx *ctx, int dirfd, const char *name, const 
                 (void) journal_append(ctx->s->j, J_UNDONE, NULL, NULL, seq, 0, NULL);
                 if (r != -EEXIST)
                         return cairn_log_errno(ctx, r, "create %s%s", ctx->s->root, path);
+                return 0;
         }
-        return 0;
+        return 1;
 }
 
 int make_dirs(struct cairn_ctx *ctx, const char *path, mode_t mode, int *ret_fd)
@@ -129,6 +131,7 @@ int make_mount_point(struct cairn_ctx *ctx, const char *path, bool dir, int *ret
 {
         _cleanup_close_ int parent = -1, fd = -1;
         _cleanup_free_ char *parent_path = NULL;
+        bool made = false;
         const char *name;
         struct stat st;
         int r;
@@ -155,11 +158,19 @@ int make_mount_point(struct cairn_ctx *ctx, const char *path, bool dir, int *ret
                 r = create_one(ctx, dfd, name, path, dir, dir ? 0755 : 0644);
                 if (r < 0)
                         return r;
-                r = open_beneath(ctx->s->root_fd, path, O_PATH, &fd);
+                made = r > 0;
+                r = open_beneath(dfd, name, O_PATH, &fd);
         }
         if (r < 0)
                 return cairn_log_errno(ctx, r, "mount point %s%s%s", ctx->s->root, path,
                                        r == -ELOOP ? " (a symlink: cairn does not follow symlinks in targets)" : "");
+        /* One cairn just made is what it made it (the root is still 0700;
+         * and the kernel mounts a directory only on a directory, a file
+         * only on a file); one that was there is looked at. */
+        if (made) {
+                *ret_fd = TAKE_FD(fd);
+                return 0;
+        }
         if (fstat(fd, &st) < 0)
                 return cairn_log_errno(ctx, negative_errno(), "stat %s%s", ctx->s->root, path);
         if (dir != !!S_ISDIR(st.st_mode)) {

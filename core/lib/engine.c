@@ -11,6 +11,7 @@
 #include "engine.h"
 #include "loader.h"
 #include "log.h"
+#include "resolve.h"
 #include "trust.h"
 #include "util.h"
 
@@ -116,12 +117,9 @@ static int session_begin(const struct cfg *cfg, struct session *s)
         r = ensure_state_dir(cfg->state_dir);
         if (r < 0)
                 return r;
-        parent = realpath(cfg->root_parent, NULL);
-        if (!parent)
-                return log_errno(negative_errno(), "root_parent %s", cfg->root_parent);
-        pfd = open(parent, O_PATH | O_DIRECTORY | O_CLOEXEC);
-        if (pfd < 0)
-                return log_errno(negative_errno(), "root_parent %s", parent);
+        r = open_real_dir(cfg->root_parent, &pfd, &parent);
+        if (r < 0)
+                return log_errno(r, "root_parent %s", cfg->root_parent);
 
         for (unsigned tries = 0;; tries++) {
                 r = session_journal(cfg, s, id);

@@ -274,7 +274,7 @@ bad:
         return -EBADMSG;
 }
 
-static int read_records(struct journal *j)
+static int read_records(struct journal *j, size_t size)
 {
         _cleanup_free_ char *buf = NULL;
         unsigned lineno = 0;
@@ -283,7 +283,7 @@ static int read_records(struct journal *j)
 
         /* From the start: the descriptor is freshly opened (and appends
          * go to the end whatever its offset). */
-        r = read_all(j->fd, &buf, &len);
+        r = read_all(j->fd, size, &buf, &len);
         if (r < 0)
                 return r;
         for (char *line = buf, *nl; line < buf + len; line = nl + 1) {
@@ -454,7 +454,7 @@ int journal_open(const char *path, enum journal_lock lock, struct journal **ret)
         if (!j)
                 return -ENOMEM;
         j->active = active;
-        r = read_records(j);
+        r = read_records(j, (size_t) st.st_size);
         if (r < 0) {
                 journal_free(j);
                 return r;

@@ -141,7 +141,7 @@ int mountinfo_load(struct mountinfo **ret)
         fd = open("/proc/self/mountinfo", O_RDONLY | O_CLOEXEC);
         if (fd < 0)
                 return log_errno(negative_errno(), "open /proc/self/mountinfo");
-        r = read_all(fd, &buf, &len);
+        r = read_all(fd, 0, &buf, &len);
         if (r < 0)
                 return log_errno(r, "read /proc/self/mountinfo");
         r = mountinfo_parse(buf, ret);

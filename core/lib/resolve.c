@@ -86,6 +86,43 @@ int open_beneath(int root_fd, const char *path, int flags, int *ret_fd)
         return 0;
 }
 
+int open_real_dir(const char *path, int *ret_fd, char **ret_real)
+{
+        struct open_how how = {
+                .flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
+                .resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
+        };
+        _cleanup_free_ char *real = NULL;
+        long fd = -1;
+
+        /* Normalized and free of symlinks (the kernel refuses one with
+         * ELOOP): the path is its own real path, and one openat2() has
+         * checked and opened it.  Else realpath(), a readlink() per
+         * component, then open what it found. */
+        if (path_is_normalized_absolute(path)) {
+                fd = syscall(SYS_openat2, AT_FDCWD, path, &how, sizeof how);
+                if (fd < 0 && errno != ELOOP && errno != ENOSYS)
+                        return negative_errno();
+        }
+        if (fd >= 0)
+                real = strdup(path);
+        else {
+                real = realpath(path, NULL);
+                if (!real)
+                        return negative_errno();
+                fd = open(real, O_PATH | O_DIRECTORY | O_CLOEXEC);
+                if (fd < 0)
+                        return negative_errno();
+        }
+        if (!real) {
+                close((int) fd);
+                return -ENOMEM;
+        }
+        *ret_fd = (int) fd;
+        *ret_real = TAKE_PTR(real);
+        return 0;
+}
+
 int open_parent_beneath(int root_fd, const char *path, int *ret_dirfd, const char **ret_name)
 {
         const char *slash = strrchr(path, '/');

@@ -15,6 +15,10 @@
  * beneath root_fd.  `flags` are open(2) flags; O_CLOEXEC is added. */
 int open_beneath(int root_fd, const char *path, int flags, int *ret_fd);
 
+/* Open the directory `path` (O_PATH), and say what it is without a
+ * symlink or a "." or ".." in it (realpath(3)). */
+int open_real_dir(const char *path, int *ret_fd, char **ret_real);
+
 /* Open the directory that holds `path`'s last component and return that
  * component (a pointer into `path`).  "/" has no parent: -EINVAL. */
 int open_parent_beneath(int root_fd, const char *path, int *ret_dirfd, const char **ret_name);

@@ -113,7 +113,7 @@ int write_all(int fd, const void *buf, size_t len)
         return 0;
 }
 
-int read_all(int fd, char **ret, size_t *ret_len)
+int read_all(int fd, size_t size_hint, char **ret, size_t *ret_len)
 {
         _cleanup_free_ char *buf = NULL;
         size_t len = 0, cap = 0;
@@ -122,11 +122,13 @@ int read_all(int fd, char **ret, size_t *ret_len)
                 ssize_t n;
 
                 if (cap - len < 2048) {
-                        char *b = realloc(buf, cap ? cap * 2 : 16384);
+                        size_t grown = cap ? cap * 2 : size_hint ? size_hint + 2048 : 16384;
+                        char *b = realloc(buf, grown);
+
                         if (!b)
                                 return -ENOMEM;
                         buf = b;
-                        cap = cap ? cap * 2 : 16384;
+                        cap = grown;
                 }
                 n = read(fd, buf + len, cap - len - 1);
                 if (n < 0 && errno == EINTR)
@@ -136,6 +138,10 @@ int read_all(int fd, char **ret, size_t *ret_len)
                 if (n == 0)
                         break;
                 len += (size_t) n;
+                /* A regular file read short at the size fstat() gave is at
+                 * its end: no read more to be told so. */
+                if (size_hint && len == size_hint && len < cap - 1)
+                        break;
         }
         buf[len] = '\0';
         *ret = TAKE_PTR(buf);

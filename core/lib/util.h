@@ -82,7 +82,9 @@ bool path_is_normalized_absolute(const char *p);
 /* Write all of buf; retries on EINTR and short writes. */
 int write_all(int fd, const void *buf, size_t len);
 /* Read from fd's offset to the end into a NUL-terminated buffer (the
- * caller frees it); retries on EINTR. */
-int read_all(int fd, char **ret, size_t *ret_len);
+ * caller frees it); retries on EINTR.  size_hint: a regular file's size
+ * (fstat), read in one read() when it has not grown; 0 for procfs and
+ * pipes, which are read until read() says 0. */
+int read_all(int fd, size_t size_hint, char **ret, size_t *ret_len);
 
 #endif
