@@ -75,11 +75,10 @@ static int ensure_state_dir(const char *dir)
         return 0;
 }
 
-/* Make the session: journal first, then the root it announces, mode 0700
- * until setup is done. */
 /* A new journal under a fresh random id, its J_ROOT record announcing
- * `root` (NULL: ROOT_PARENT/ID, made next). */
-static int session_journal(const struct cfg *cfg, struct session *s, char id[static sizeof(ID_PREFIX) + ID_RANDOM])
+ * s->root: `given` (--root), or PARENT/ID for the root made next. */
+static int session_journal(const struct cfg *cfg, struct session *s, const char *parent,
+                           const char *given, char id[static sizeof(ID_PREFIX) + ID_RANDOM])
 {
         int r;
 
@@ -87,7 +86,11 @@ static int session_journal(const struct cfg *cfg, struct session *s, char id[sta
                 r = random_id(id);
                 if (r < 0)
                         return log_errno(r, "random session id");
-                r = journal_create(cfg->state_dir, id, &s->j);
+                free(s->root);
+                s->root = given ? strdup(given) : xasprintf("%s/%s", streq(parent, "/") ? "" : parent, id);
+                if (!s->root)
+                        return -ENOMEM;
+                r = journal_create(cfg->state_dir, id, s->root, given ? "given" : "owned", &s->j);
                 if (r == -EEXIST && tries < 100)
                         continue;
                 if (r < 0)
@@ -122,15 +125,10 @@ static int session_begin(const struct cfg *cfg, struct session *s)
                 return log_errno(r, "root_parent %s", cfg->root_parent);
 
         for (unsigned tries = 0;; tries++) {
-                r = session_journal(cfg, s, id);
+                r = session_journal(cfg, s, parent, NULL, id);
                 if (r < 0)
                         return r;
-                s->root = xasprintf("%s/%s", streq(parent, "/") ? "" : parent, id);
-                if (!s->root)
-                        return -ENOMEM;
-                r = journal_append(s->j, J_ROOT, s->root, "owned", 0, 0, &seq);
-                if (r < 0)
-                        return r;
+                seq = s->j->recs[s->j->n_recs - 1].seq; /* J_ROOT's */
                 if (mkdirat(pfd, id, 0700) == 0)
                         break;
                 r = negative_errno();
@@ -178,12 +176,8 @@ static int session_begin_given(const struct cfg *cfg, const char *dir, struct se
         s->root_fd = open(real, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         if (s->root_fd < 0)
                 return log_errno(negative_errno(), "--root %s", real);
-        r = session_journal(cfg, s, id);
-        if (r < 0)
-                return r;
-        s->root = TAKE_PTR(real);
         s->owned_root = false;
-        return journal_append(s->j, J_ROOT, s->root, "given", 0, 0, NULL);
+        return session_journal(cfg, s, NULL, real, id);
 }
 
 static int undo_all(struct session *s, struct loader *loader);

@@ -176,16 +176,19 @@ static int add_record(struct journal *j, enum jtype type, const char *a, const c
                 free(rec.b);
                 return r;
         }
-        /* Formatted by hand: this runs for every action of every entry,
-         * and stdio's memstreams cost more than the syscalls. */
+        /* Formatted by hand, without printf: this runs for every action
+         * of every entry, and stdio's memstreams cost more than the
+         * syscalls (a teardown then uses no printf at all). */
         o = j->pending + j->n_pending;
-        o += sprintf(o, "%" PRIu64 " %s", rec.seq, type_names[type]);
+        o = format_u64(o, rec.seq);
+        *o++ = ' ';
+        o = stpcpy(o, type_names[type]);
         for (const char *t = args; *t; t++) {
                 *o++ = ' ';
                 if (*t == 's')
                         o = encode(o, t == args ? a : b);
                 else
-                        o += sprintf(o, "%" PRIu64, *t == 'r' ? ref : n);
+                        o = format_u64(o, *t == 'r' ? ref : n);
         }
         *o++ = '\n';
         j->n_pending = (size_t) (o - j->pending);
@@ -361,7 +364,8 @@ static int link_tmpfile(int fd, const char *path)
         return 0;
 }
 
-int journal_create(const char *state_dir, const char *id, struct journal **ret)
+int journal_create(const char *state_dir, const char *id, const char *root, const char *how,
+                   struct journal **ret)
 {
         _cleanup_free_ char *path = xasprintf("%s/%s.journal", state_dir, id);
         _cleanup_free_ char *tmp = xasprintf("%s/.%s.journal.new", state_dir, id);
@@ -397,8 +401,12 @@ int journal_create(const char *state_dir, const char *id, struct journal **ret)
                 return -ENOMEM;
         }
         j->id = strdup(id);
-        r = j->id ? journal_append(j, J_SESSION, id, JOURNAL_VERSION, 0, (uint64_t) time(NULL), NULL)
+        r = j->id ? journal_note(j, J_SESSION, id, JOURNAL_VERSION, 0, (uint64_t) time(NULL), NULL)
                   : -ENOMEM;
+        if (r >= 0 && root)
+                r = journal_note(j, J_ROOT, root, how, 0, 0, NULL);
+        if (r >= 0)
+                r = journal_commit(j);
         if (r >= 0)
                 r = named ? (link(tmp, path) < 0 ? negative_errno() : 0) : link_tmpfile(j->fd, path);
         if (named)

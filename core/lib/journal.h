@@ -69,8 +69,11 @@ enum journal_lock {
 };
 
 /* Create STATE_DIR/ID.journal exclusively (-EEXIST if it exists), lock it,
- * and write the J_SESSION record. */
-int journal_create(const char *state_dir, const char *id, struct journal **ret);
+ * and write the J_SESSION record, with root (if not NULL) a J_ROOT record
+ * (root, how) in the same write: both are there before the journal has a
+ * name. */
+int journal_create(const char *state_dir, const char *id, const char *root, const char *how,
+                   struct journal **ret);
 
 /* Open (and lock, as `lock` says) an existing journal and read its
  * records.  -ENOENT when it no longer exists (another process finished

@@ -312,7 +312,7 @@ static int undo_mount(struct undo *u, const struct jrec *r, uint64_t id)
 
         if (u->s->root_fd < 0)
                 goto covered;
-        full = xasprintf("%s%s", u->s->root, r->a);
+        full = strjoin(u->s->root, r->a);
         if (!full)
                 return -ENOMEM;
         /* Hold the parent, not the mount: a descriptor inside the mount
@@ -432,7 +432,7 @@ static int undo_remove(struct undo *u, const struct jrec *r)
 
         if (u->s->root_fd < 0)
                 return 0; /* the root is gone, and everything in it */
-        full = xasprintf("%s%s", u->s->root, r->a);
+        full = strjoin(u->s->root, r->a);
         if (!full)
                 return -ENOMEM;
         if (holds_kept(u, r->a)) {

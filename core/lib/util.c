@@ -17,6 +17,31 @@ char *xasprintf(const char *fmt, ...)
         return r < 0 ? NULL : s;
 }
 
+char *strjoin(const char *a, const char *b)
+{
+        size_t na = strlen(a), nb = strlen(b);
+        char *s = malloc(na + nb + 1);
+
+        if (!s)
+                return NULL;
+        memcpy(s, a, na);
+        memcpy(s + na, b, nb + 1);
+        return s;
+}
+
+char *format_u64(char *out, uint64_t v)
+{
+        char digits[20];
+        size_t n = 0;
+
+        do
+                digits[n++] = (char) ('0' + v % 10);
+        while ((v /= 10) > 0);
+        while (n > 0)
+                *out++ = digits[--n];
+        return out;
+}
+
 size_t strv_length(char *const *v)
 {
         size_t n = 0;

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -63,6 +64,12 @@ static inline int negative_errno(void)
 }
 
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* a then b, in new memory; NULL when out of memory.  For the paths that
+ * every teardown builds: printf's machinery, cold in a fresh process,
+ * costs more than the copy. */
+char *strjoin(const char *a, const char *b);
+/* v in decimal at out (at most 20 bytes, no NUL); the end. */
+char *format_u64(char *out, uint64_t v);
 /* Append a copy of s to the NULL-terminated vector *v (which may be NULL). */
 int strv_push(char ***v, const char *s);
 size_t strv_length(char *const *v);
