@@ -153,7 +153,10 @@ static int add_record(struct journal *j, enum jtype type, const char *a, const c
         int r;
 
         if (j->cap_pending - j->n_pending < need) {
-                size_t cap = j->cap_pending ? j->cap_pending : PENDING_FLUSH;
+                /* Small at first: a setup's records mostly go out a few
+                 * at a time, and a page of heap not touched is a page
+                 * fault not taken. */
+                size_t cap = j->cap_pending ? j->cap_pending : 512;
                 char *p;
 
                 while (cap - j->n_pending < need)
