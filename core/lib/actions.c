@@ -47,11 +47,10 @@ static int dir_identity(struct cairn_ctx *ctx, int dirfd, uint64_t *ret_dev, uin
 /* mkdirat() or mknodat() one component, journaled first, with the
  * directory it is made in (st_dev, st_ino: the same in every mount
  * namespace): teardown removes it only from that directory, not from
- * whatever a mount placed over it since shows at that path.  With `mi`,
- * the mount to be attached on it is announced in the same write.  1:
- * made; 0: it was there already. */
+ * whatever a mount placed over it since shows at that path.  1: made;
+ * 0: it was there already. */
 static int create_one(struct cairn_ctx *ctx, int dirfd, const char *name, const char *path,
-                      bool dir, mode_t mode, struct mount_intent *mi)
+                      bool dir, mode_t mode)
 {
         uint64_t seq, dev, ino;
         int r;
@@ -59,21 +58,14 @@ static int create_one(struct cairn_ctx *ctx, int dirfd, const char *name, const 
         r = dir_identity(ctx, dirfd, &dev, &ino);
         if (r < 0)
                 return cairn_log_errno(ctx, r, "stat the directory of %s%s", ctx->s->root, path);
-        r = journal_note(ctx->s->j, dir ? J_MKDIR : J_CREATE, path, NULL, dev, ino, &seq);
-        if (r >= 0 && mi)
-                r = journal_note(ctx->s->j, J_MOUNT, path, mi->what, 0, 0, &mi->seq);
-        if (r >= 0)
-                r = journal_commit(ctx->s->j);
+        r = journal_append(ctx->s->j, dir ? J_MKDIR : J_CREATE, path, NULL, dev, ino, &seq);
         if (r < 0)
                 return r;
-        if (mi)
-                mi->on_record = true;
         r = dir ? mkdirat(dirfd, name, mode) : mknodat(dirfd, name, S_IFREG | mode, 0);
         if (r < 0) {
                 r = negative_errno();
                 /* Not ours after all (made meanwhile, or never made): the
-                 * undo must not remove it.  The mount stays announced if
-                 * it will go on what is there. */
+                 * undo must not remove it. */
                 (void) journal_append(ctx->s->j, J_UNDONE, NULL, NULL, seq, 0, NULL);
                 if (r != -EEXIST)
                         return cairn_log_errno(ctx, r, "create %s%s", ctx->s->root, path);
@@ -112,7 +104,7 @@ int make_dirs(struct cairn_ctx *ctx, const char *path, mode_t mode, int *ret_fd)
                 prefix[e - path] = '\0';
                 r = open_beneath(cur, name, O_PATH | O_DIRECTORY, &fd);
                 if (r == -ENOENT) {
-                        r = create_one(ctx, cur, name, prefix, true, *e ? 0755 : mode, NULL);
+                        r = create_one(ctx, cur, name, prefix, true, *e ? 0755 : mode);
                         if (r < 0)
                                 return r;
                         r = open_beneath(cur, name, O_PATH | O_DIRECTORY, &fd);
@@ -135,8 +127,7 @@ done:
         return 0;
 }
 
-int make_mount_point(struct cairn_ctx *ctx, const char *path, bool dir, struct mount_intent *mi,
-                     int *ret_fd)
+int make_mount_point(struct cairn_ctx *ctx, const char *path, bool dir, int *ret_fd)
 {
         _cleanup_close_ int parent = -1, fd = -1;
         _cleanup_free_ char *parent_path = NULL;
@@ -164,7 +155,7 @@ int make_mount_point(struct cairn_ctx *ctx, const char *path, bool dir, struct m
                         dfd = parent;
                 } else
                         dfd = ctx->s->root_fd; /* "/NAME": the root holds it */
-                r = create_one(ctx, dfd, name, path, dir, dir ? 0755 : 0644, mi);
+                r = create_one(ctx, dfd, name, path, dir, dir ? 0755 : 0644);
                 if (r < 0)
                         return r;
                 made = r > 0;
@@ -191,32 +182,15 @@ int make_mount_point(struct cairn_ctx *ctx, const char *path, bool dir, struct m
         return 0;
 }
 
-/* A mount announced with its mount point that will not be attached: the
- * undo must not take whatever is mounted there later for it. */
-static void mount_intent_drop(struct cairn_ctx *ctx, struct mount_intent *mi)
+/* Attach the detached mount `mnt_fd` at `mp_fd`, journaled around. */
+static int attach(struct cairn_ctx *ctx, int mnt_fd, int mp_fd, const char *path, const char *what)
 {
-        if (mi->on_record)
-                (void) journal_append(ctx->s->j, J_UNDONE, NULL, NULL, mi->seq, 0, NULL);
-        mi->on_record = false;
-}
-
-/* Attach the detached mount `mnt_fd` at `mp_fd`, journaled around (its
- * J_MOUNT may be on record already, with the mount point: `mi`). */
-static int attach(struct cairn_ctx *ctx, int mnt_fd, int mp_fd, const char *path,
-                  struct mount_intent *mi)
-{
-        const char *what = mi->what;
         uint64_t seq, id;
         int r;
 
-        if (mi->on_record)
-                seq = mi->seq;
-        else {
-                r = journal_append(ctx->s->j, J_MOUNT, path, what, 0, 0, &seq);
-                if (r < 0)
-                        return r;
-        }
-        mi->on_record = false; /* from here on, attach() answers for it */
+        r = journal_append(ctx->s->j, J_MOUNT, path, what, 0, 0, &seq);
+        if (r < 0)
+                return r;
         if (move_mount(mnt_fd, "", mp_fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0) {
                 r = negative_errno();
                 (void) journal_append(ctx->s->j, J_UNDONE, NULL, NULL, seq, 0, NULL);
@@ -293,51 +267,38 @@ CAIRN_API int cairn_mount_fs(struct cairn_ctx *ctx, const char *fstype, const ch
                              const char *target, unsigned attrs, int *ret_fd)
 {
         _cleanup_close_ int mp = -1, fs = -1, mnt = -1;
-        struct mount_intent mi = { .what = fstype };
         int r;
 
         r = check_target(ctx, target);
         if (r < 0)
                 return r;
-        r = make_mount_point(ctx, target, true, &mi, &mp);
+        r = make_mount_point(ctx, target, true, &mp);
         if (r < 0)
-                goto fail;
+                return r;
         fs = fsopen(fstype, FSOPEN_CLOEXEC);
         if (fs < 0 && errno == ENOSYS) {
-                mount_intent_drop(ctx, &mi); /* legacy_mount() announces its own */
                 r = legacy_mount(ctx, mp, target, fstype, source ? source : fstype, -1, fstype,
                                  ms_flags(attrs), false, &mnt);
                 if (r < 0)
                         return r;
                 goto done;
         }
-        if (fs < 0) {
-                r = cairn_log_errno(ctx, negative_errno(), "open filesystem type %s", fstype);
-                goto fail;
-        }
-        if (source && fsconfig(fs, FSCONFIG_SET_STRING, "source", source, 0) < 0) {
-                r = cairn_log_errno(ctx, negative_errno(), "%s: set source %s", fstype, source);
-                goto fail;
-        }
-        if (fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0) {
-                r = cairn_log_errno(ctx, negative_errno(), "create %s filesystem", fstype);
-                goto fail;
-        }
+        if (fs < 0)
+                return cairn_log_errno(ctx, negative_errno(), "open filesystem type %s", fstype);
+        if (source && fsconfig(fs, FSCONFIG_SET_STRING, "source", source, 0) < 0)
+                return cairn_log_errno(ctx, negative_errno(), "%s: set source %s", fstype, source);
+        if (fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+                return cairn_log_errno(ctx, negative_errno(), "create %s filesystem", fstype);
         mnt = fsmount(fs, FSMOUNT_CLOEXEC, mount_attrs(attrs));
-        if (mnt < 0) {
-                r = cairn_log_errno(ctx, negative_errno(), "make %s mount", fstype);
-                goto fail;
-        }
-        r = attach(ctx, mnt, mp, target, &mi);
+        if (mnt < 0)
+                return cairn_log_errno(ctx, negative_errno(), "make %s mount", fstype);
+        r = attach(ctx, mnt, mp, target, fstype);
         if (r < 0)
-                goto fail;
+                return r;
 done:
         if (ret_fd)
                 *ret_fd = TAKE_FD(mnt);
         return 0;
-fail:
-        mount_intent_drop(ctx, &mi);
-        return r;
 }
 
 CAIRN_API int cairn_bind_fd(struct cairn_ctx *ctx, int source_fd, const char *target,
@@ -345,7 +306,6 @@ CAIRN_API int cairn_bind_fd(struct cairn_ctx *ctx, int source_fd, const char *ta
 {
         unsigned rec = (flags & CAIRN_BIND_RECURSIVE) ? AT_RECURSIVE : 0;
         _cleanup_close_ int mp = -1, tree = -1;
-        struct mount_intent mi = { .what = "bind" };
         struct statvfs sv;
         struct stat st;
         int r;
@@ -355,15 +315,14 @@ CAIRN_API int cairn_bind_fd(struct cairn_ctx *ctx, int source_fd, const char *ta
                 return r;
         if (fstat(source_fd, &st) < 0)
                 return cairn_log_errno(ctx, negative_errno(), "stat bind source for %s", target);
-        r = make_mount_point(ctx, target, S_ISDIR(st.st_mode), &mi, &mp);
+        r = make_mount_point(ctx, target, S_ISDIR(st.st_mode), &mp);
         if (r < 0)
-                goto fail;
+                return r;
         tree = open_tree(source_fd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH | rec);
         if (tree < 0 && errno == ENOSYS) {
                 struct statvfs src;
                 unsigned long keep = 0;
 
-                mount_intent_drop(ctx, &mi); /* legacy_mount() announces its own */
                 /* A remount must repeat the source's locked flags. */
                 if (fstatvfs(source_fd, &src) == 0)
                         keep = ((src.f_flag & ST_NOSUID) ? MS_NOSUID : 0) |
@@ -375,23 +334,19 @@ CAIRN_API int cairn_bind_fd(struct cairn_ctx *ctx, int source_fd, const char *ta
                         return r;
                 goto check;
         }
-        if (tree < 0) {
-                r = cairn_log_errno(ctx, negative_errno(), "clone bind source for %s", target);
-                goto fail;
-        }
+        if (tree < 0)
+                return cairn_log_errno(ctx, negative_errno(), "clone bind source for %s", target);
         if (flags & CAIRN_BIND_RDONLY) {
                 /* Read-only before it is attached: there is no moment at
                  * which the bind is writable (MS_BIND|MS_RDONLY in one
                  * mount(2) call would silently be read-write). */
                 struct mount_attr attr = { .attr_set = MOUNT_ATTR_RDONLY };
-                if (mount_setattr(tree, "", AT_EMPTY_PATH | rec, &attr, sizeof attr) < 0) {
-                        r = cairn_log_errno(ctx, negative_errno(), "make bind for %s read-only", target);
-                        goto fail;
-                }
+                if (mount_setattr(tree, "", AT_EMPTY_PATH | rec, &attr, sizeof attr) < 0)
+                        return cairn_log_errno(ctx, negative_errno(), "make bind for %s read-only", target);
         }
-        r = attach(ctx, tree, mp, target, &mi);
+        r = attach(ctx, tree, mp, target, "bind");
         if (r < 0)
-                goto fail;
+                return r;
 check:
         if (flags & CAIRN_BIND_RDONLY) {
                 if (fstatvfs(tree, &sv) < 0)
@@ -405,9 +360,6 @@ check:
         if (ret_fd)
                 *ret_fd = TAKE_FD(tree);
         return 0;
-fail:
-        mount_intent_drop(ctx, &mi);
-        return r;
 }
 
 CAIRN_API int cairn_bind(struct cairn_ctx *ctx, const char *source, const char *target,
