@@ -47,10 +47,11 @@ static int dir_identity(struct cairn_ctx *ctx, int dirfd, uint64_t *ret_dev, uin
 /* mkdirat() or mknodat() one component, journaled first, with the
  * directory it is made in (st_dev, st_ino: the same in every mount
  * namespace): teardown removes it only from that directory, not from
- * whatever a mount placed over it since shows at that path.  1: made;
- * 0: it was there already. */
+ * whatever a mount placed over it since shows at that path.  With `mi`,
+ * the mount to be attached on it is announced in the same write.  1:
+ * made; 0: it was there already. */
 static int create_one(struct cairn_ctx *ctx, int dirfd, const char *name, const char *path,
-                      bool dir, mode_t mode)
+                      bool dir, mode_t mode, struct mount_intent *mi)
 {
         uint64_t seq, dev, ino;
         int r;
@@ -58,14 +59,23 @@ static int create_one(struct cairn_ctx *ctx, int dirfd, const char *name, const 
         r = dir_identity(ctx, dirfd, &dev, &ino);
         if (r < 0)
                 return cairn_log_errno(ctx, r, "stat the directory of %s%s", ctx->s->root, path);
-        r = journal_append(ctx->s->j, dir ? J_MKDIR : J_CREATE, path, NULL, dev, ino, &seq);
+        if (mi && !mi->unique)
+                mi = NULL; /* announced at attach(), just before it */
+        r = journal_note(ctx->s->j, dir ? J_MKDIR : J_CREATE, path, NULL, dev, ino, &seq);
+        if (r >= 0 && mi)
+                r = journal_note(ctx->s->j, J_MOUNT, path, mi->what, 0, mi->unique, &mi->seq);
+        if (r >= 0)
+                r = journal_commit(ctx->s->j);
         if (r < 0)
                 return r;
+        if (mi)
+                mi->on_record = true;
         r = dir ? mkdirat(dirfd, name, mode) : mknodat(dirfd, name, S_IFREG | mode, 0);
         if (r < 0) {
                 r = negative_errno();
                 /* Not ours after all (made meanwhile, or never made): the
-                 * undo must not remove it. */
+                 * undo must not remove it.  The mount stays announced if
+                 * it will go on what is there. */
                 (void) journal_append(ctx->s->j, J_UNDONE, NULL, NULL, seq, 0, NULL);
                 if (r != -EEXIST)
                         return cairn_log_errno(ctx, r, "create %s%s", ctx->s->root, path);
@@ -104,7 +114,7 @@ int make_dirs(struct cairn_ctx *ctx, const char *path, mode_t mode, int *ret_fd)
                 prefix[e - path] = '\0';
                 r = open_beneath(cur, name, O_PATH | O_DIRECTORY, &fd);
                 if (r == -ENOENT) {
-                        r = create_one(ctx, cur, name, prefix, true, *e ? 0755 : mode);
+                        r = create_one(ctx, cur, name, prefix, true, *e ? 0755 : mode, NULL);
                         if (r < 0)
                                 return r;
                         r = open_beneath(cur, name, O_PATH | O_DIRECTORY, &fd);
@@ -127,7 +137,8 @@ done:
         return 0;
 }
 
-int make_mount_point(struct cairn_ctx *ctx, const char *path, bool dir, int *ret_fd)
+int make_mount_point(struct cairn_ctx *ctx, const char *path, bool dir, struct mount_intent *mi,
+                     int *ret_fd)
 {
         _cleanup_close_ int parent = -1, fd = -1;
         _cleanup_free_ char *parent_path = NULL;
@@ -155,7 +166,7 @@ int make_mount_point(struct cairn_ctx *ctx, const char *path, bool dir, int *ret
                         dfd = parent;
                 } else
                         dfd = ctx->s->root_fd; /* "/NAME": the root holds it */
-                r = create_one(ctx, dfd, name, path, dir, dir ? 0755 : 0644);
+                r = create_one(ctx, dfd, name, path, dir, dir ? 0755 : 0644, mi);
                 if (r < 0)
                         return r;
                 made = r > 0;
@@ -182,15 +193,32 @@ int make_mount_point(struct cairn_ctx *ctx, const char *path, bool dir, int *ret
         return 0;
 }
 
-/* Attach the detached mount `mnt_fd` at `mp_fd`, journaled around. */
-static int attach(struct cairn_ctx *ctx, int mnt_fd, int mp_fd, const char *path, const char *what)
+/* A mount announced with its mount point that will not be attached: the
+ * undo must not take whatever is mounted there later for it. */
+static void mount_intent_drop(struct cairn_ctx *ctx, struct mount_intent *mi)
 {
+        if (mi->on_record)
+                (void) journal_append(ctx->s->j, J_UNDONE, NULL, NULL, mi->seq, 0, NULL);
+        mi->on_record = false;
+}
+
+/* Attach the detached mount `mnt_fd` at `mp_fd`, journaled around (its
+ * J_MOUNT may be on record already, with the mount point: `mi`). */
+static int attach(struct cairn_ctx *ctx, int mnt_fd, int mp_fd, const char *path,
+                  struct mount_intent *mi)
+{
+        const char *what = mi->what;
         uint64_t seq, id;
         int r;
 
-        r = journal_append(ctx->s->j, J_MOUNT, path, what, 0, 0, &seq);
-        if (r < 0)
-                return r;
+        if (mi->on_record)
+                seq = mi->seq;
+        else {
+                r = journal_append(ctx->s->j, J_MOUNT, path, what, 0, mi->unique, &seq);
+                if (r < 0)
+                        return r;
+        }
+        mi->on_record = false; /* from here on, attach() answers for it */
         if (move_mount(mnt_fd, "", mp_fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0) {
                 r = negative_errno();
                 (void) journal_append(ctx->s->j, J_UNDONE, NULL, NULL, seq, 0, NULL);
@@ -263,20 +291,48 @@ static unsigned mount_attrs(unsigned attrs)
                ((attrs & CAIRN_MOUNT_NOEXEC) ? MOUNT_ATTR_NOEXEC : 0);
 }
 
+/* What the undo can know a detached mount by for certain: its unique ID,
+ * 0 where the kernel has none (before Linux 6.8). */
+static uint64_t unique_id(int mnt_fd)
+{
+        uint64_t id;
+
+        return mount_id_unique_at(mnt_fd, "", &id) < 0 ? 0 : id;
+}
+
+/* A mount's target: as check_target(), and not the root itself (checked
+ * before the mount is made, so that nothing is made for nothing). */
+static int check_mount_target(struct cairn_ctx *ctx, const char *path)
+{
+        int r = check_target(ctx, path);
+
+        if (r < 0)
+                return r;
+        if (streq(path, "/")) {
+                cairn_log(ctx, CAIRN_LOG_ERR, "cannot mount over the root itself");
+                return -EINVAL;
+        }
+        return 0;
+}
+
 CAIRN_API int cairn_mount_fs(struct cairn_ctx *ctx, const char *fstype, const char *source,
                              const char *target, unsigned attrs, int *ret_fd)
 {
         _cleanup_close_ int mp = -1, fs = -1, mnt = -1;
+        struct mount_intent mi = { .what = fstype };
         int r;
 
-        r = check_target(ctx, target);
+        r = check_mount_target(ctx, target);
         if (r < 0)
                 return r;
-        r = make_mount_point(ctx, target, true, &mp);
-        if (r < 0)
-                return r;
+        /* The mount is made first, detached: nothing in the system
+         * changes until it is attached, and then its unique ID can be on
+         * record with the mount point. */
         fs = fsopen(fstype, FSOPEN_CLOEXEC);
         if (fs < 0 && errno == ENOSYS) {
+                r = make_mount_point(ctx, target, true, NULL, &mp);
+                if (r < 0)
+                        return r;
                 r = legacy_mount(ctx, mp, target, fstype, source ? source : fstype, -1, fstype,
                                  ms_flags(attrs), false, &mnt);
                 if (r < 0)
@@ -292,9 +348,14 @@ CAIRN_API int cairn_mount_fs(struct cairn_ctx *ctx, const char *fstype, const ch
         mnt = fsmount(fs, FSMOUNT_CLOEXEC, mount_attrs(attrs));
         if (mnt < 0)
                 return cairn_log_errno(ctx, negative_errno(), "make %s mount", fstype);
-        r = attach(ctx, mnt, mp, target, fstype);
-        if (r < 0)
+        mi.unique = unique_id(mnt);
+        r = make_mount_point(ctx, target, true, &mi, &mp);
+        if (r >= 0)
+                r = attach(ctx, mnt, mp, target, &mi);
+        if (r < 0) {
+                mount_intent_drop(ctx, &mi);
                 return r;
+        }
 done:
         if (ret_fd)
                 *ret_fd = TAKE_FD(mnt);
@@ -306,23 +367,25 @@ CAIRN_API int cairn_bind_fd(struct cairn_ctx *ctx, int source_fd, const char *ta
 {
         unsigned rec = (flags & CAIRN_BIND_RECURSIVE) ? AT_RECURSIVE : 0;
         _cleanup_close_ int mp = -1, tree = -1;
+        struct mount_intent mi = { .what = "bind" };
         struct statvfs sv;
         struct stat st;
         int r;
 
-        r = check_target(ctx, target);
+        r = check_mount_target(ctx, target);
         if (r < 0)
                 return r;
         if (fstat(source_fd, &st) < 0)
                 return cairn_log_errno(ctx, negative_errno(), "stat bind source for %s", target);
-        r = make_mount_point(ctx, target, S_ISDIR(st.st_mode), &mp);
-        if (r < 0)
-                return r;
+        /* Cloned first, detached, as cairn_mount_fs() makes its mount. */
         tree = open_tree(source_fd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH | rec);
         if (tree < 0 && errno == ENOSYS) {
                 struct statvfs src;
                 unsigned long keep = 0;
 
+                r = make_mount_point(ctx, target, S_ISDIR(st.st_mode), NULL, &mp);
+                if (r < 0)
+                        return r;
                 /* A remount must repeat the source's locked flags. */
                 if (fstatvfs(source_fd, &src) == 0)
                         keep = ((src.f_flag & ST_NOSUID) ? MS_NOSUID : 0) |
@@ -344,9 +407,14 @@ CAIRN_API int cairn_bind_fd(struct cairn_ctx *ctx, int source_fd, const char *ta
                 if (mount_setattr(tree, "", AT_EMPTY_PATH | rec, &attr, sizeof attr) < 0)
                         return cairn_log_errno(ctx, negative_errno(), "make bind for %s read-only", target);
         }
-        r = attach(ctx, tree, mp, target, "bind");
-        if (r < 0)
+        mi.unique = unique_id(tree);
+        r = make_mount_point(ctx, target, S_ISDIR(st.st_mode), &mi, &mp);
+        if (r >= 0)
+                r = attach(ctx, tree, mp, target, &mi);
+        if (r < 0) {
+                mount_intent_drop(ctx, &mi);
                 return r;
+        }
 check:
         if (flags & CAIRN_BIND_RDONLY) {
                 if (fstatvfs(tree, &sv) < 0)

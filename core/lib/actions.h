@@ -8,6 +8,7 @@
 #define CAIRN_ACTIONS_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "ctx.h"
@@ -16,9 +17,26 @@
  * one, 0755 for its parents) and return an O_PATH descriptor of it. */
 int make_dirs(struct cairn_ctx *ctx, const char *path, mode_t mode, int *ret_fd);
 
+/* A mount made detached, about to be attached at `path`.  Its J_MOUNT
+ * record carries its unique ID (never given to another mount), so the
+ * undo knows it for certain whether the crash came before or after the
+ * attach; with that ID, the J_MOUNT goes out in the same journal write
+ * as the mount point cairn makes for it: one write less per mount.  The
+ * records are in the order the undo needs (reversed: unmount, remove). */
+struct mount_intent {
+        const char *what;   /* J_MOUNT's second field: fs type or "bind" */
+        uint64_t unique;    /* its unique mount ID; 0: unknown (then no
+                             * early announcement: see attach()) */
+        uint64_t seq;       /* the J_MOUNT record, once on_record */
+        bool on_record;
+};
+
 /* An O_PATH descriptor of the mount point `path`, made (journaled) as a
  * directory or an empty file when missing; an existing one must be of the
- * same kind. */
-int make_mount_point(struct cairn_ctx *ctx, const char *path, bool dir, int *ret_fd);
+ * same kind.  With `mi` whose unique ID is known, a mount point made here
+ * goes on record with the mount's J_MOUNT (mi->on_record); one that was
+ * there does not. */
+int make_mount_point(struct cairn_ctx *ctx, const char *path, bool dir, struct mount_intent *mi,
+                     int *ret_fd);
 
 #endif

@@ -28,7 +28,7 @@ static const char *const type_names[_J_MAX] = {
 static const char *const type_args[_J_MAX] = {
         [J_SESSION] = "ssn", [J_ROOT] = "ss",  [J_OWNER] = "ss",   [J_ENTRY] = "ssn",
         [J_OPT] = "ss",     [J_SKIP] = "ss",  [J_END] = "ss",     [J_MKDIR] = "srn",
-        [J_CREATE] = "srn", [J_MOUNT] = "ss", [J_MOUNTED] = "rn", [J_UNDONE] = "r",
+        [J_CREATE] = "srn", [J_MOUNT] = "ssn", [J_MOUNTED] = "rn", [J_UNDONE] = "r",
         [J_MODE] = "n",     [J_READY] = "",   [J_FAILED] = "",    [J_TEARDOWN] = "",
 };
 
@@ -245,8 +245,11 @@ static int parse_line(char *line, struct jrec *ret)
         for (const char *a = args; *a; a++) {
                 tok = strtok_r(NULL, " ", &save);
                 /* Journals written before mkdir and create recorded their
-                 * directory: 0 0, unknown. */
+                 * directory: 0 0, unknown; before mount recorded the
+                 * mount's unique ID: 0, unknown. */
                 if (!tok && (t == J_MKDIR || t == J_CREATE) && a == args + 1)
+                        break;
+                if (!tok && t == J_MOUNT && a == args + 2)
                         break;
                 if (!tok)
                         goto bad;

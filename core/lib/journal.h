@@ -32,7 +32,9 @@ enum jtype {
         J_MKDIR,    /* a = path inside the root; ref, n = st_dev, st_ino of the
                        directory it is made in (0 0: not recorded) */
         J_CREATE,   /* a = path inside the root (an empty file); ref, n = as J_MKDIR */
-        J_MOUNT,    /* a = path inside the root, b = fs type or "bind" */
+        J_MOUNT,    /* a = path inside the root, b = fs type or "bind", n = the
+                     * mount's unique ID (STATX_MNT_ID_UNIQUE, never reused),
+                     * 0 if unknown */
         J_MOUNTED,  /* ref = seq of the J_MOUNT, n = mount ID */
         J_UNDONE,   /* ref = seq of the record undone */
         J_MODE,     /* n = mode given to the root when setup was done */

@@ -141,6 +141,23 @@ int open_parent_beneath(int root_fd, const char *path, int *ret_dirfd, const cha
         return 0;
 }
 
+#ifndef STATX_MNT_ID_UNIQUE
+#define STATX_MNT_ID_UNIQUE 0x00004000U /* Linux 6.8 */
+#endif
+
+int mount_id_unique_at(int dirfd, const char *name, uint64_t *ret_id)
+{
+        struct statx stx;
+
+        if (statx(dirfd, name, (name[0] ? 0 : AT_EMPTY_PATH) | AT_SYMLINK_NOFOLLOW,
+                  STATX_MNT_ID_UNIQUE, &stx) < 0)
+                return negative_errno();
+        if (!(stx.stx_mask & STATX_MNT_ID_UNIQUE))
+                return -EOPNOTSUPP;
+        *ret_id = stx.stx_mnt_id;
+        return 0;
+}
+
 int fd_mount_id(int fd, uint64_t *ret_id)
 {
         struct statx stx;

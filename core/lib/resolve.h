@@ -26,4 +26,10 @@ int open_parent_beneath(int root_fd, const char *path, int *ret_dirfd, const cha
 /* The mount ID of what `fd` refers to (statx STATX_MNT_ID). */
 int fd_mount_id(int fd, uint64_t *ret_id);
 
+/* The unique mount ID (STATX_MNT_ID_UNIQUE, Linux 6.8: never given to
+ * another mount, unlike STATX_MNT_ID) of `name` in `dirfd` ("" for dirfd
+ * itself, a detached mount's descriptor too); -EOPNOTSUPP on older
+ * kernels. */
+int mount_id_unique_at(int dirfd, const char *name, uint64_t *ret_id);
+
 #endif

@@ -329,9 +329,21 @@ static int undo_mount(struct undo *u, const struct jrec *r, uint64_t id)
                 goto covered;
         }
         cur = stx.stx_mnt_id;
-        if (!id) {
-                /* Journaled, but the crash came before its ID was: it is
-                 * ours if something is mounted at our mount point now. */
+        if (!id && r->n) {
+                /* Journaled with its unique ID, which no other mount ever
+                 * gets, but the crash came before the ID that mountinfo
+                 * knows was: what is there is ours only if it has that
+                 * unique ID (else it was never attached, or is gone). */
+                uint64_t here;
+
+                if (mount_id_unique_at(dfd, name, &here) < 0 || here != r->n)
+                        return 0;
+                id = cur;
+        } else if (!id) {
+                /* Journaled, but the crash came before its ID was (a
+                 * kernel without unique mount IDs, or an older journal):
+                 * it is ours if something is mounted at our mount point
+                 * now, only a moment after cairn was there. */
                 const char *t;
 
                 k = mounts(u, &tb);

@@ -160,4 +160,44 @@ run_cairn -c "$IT_CONF" gc
 is "$RC" 0 "once it is gone, gc exits 0"
 assert_gone "setup died after its mount" "$root" "$id"
 
+# ---- a setup that dies before it attaches a mount; a foreign mount there ------
+
+# The mount is on record (with the mount point it needs) but was never
+# attached; its unique ID is what tells cairn's mount from one that
+# someone puts at that place afterwards: gc must not unmount that one.
+write_conf "$IT_CONF" "p" <<EOF_CONF
+[p]
+plugin = proc
+target = /p
+EOF_CONF
+before=$(ls "$IT_ROOTS")
+shim_cairn CAIRN_SHIM_KILL_BEFORE=move_mount:1 -- -c "$IT_CONF" setup
+is "$RC" 137 "setup killed before it attaches its mount"
+id=$(ls "$IT_ROOTS" | grep -vxF -e "$before" -e '')
+root=$IT_ROOTS/$id
+check "the mount is on record, without the ID mountinfo knows" \
+        sh -c 'grep -q "^[0-9]* mount /p proc " "$1" && ! grep -q "^[0-9]* mounted " "$1"' sh "$IT_STATE/$id.journal"
+mount -t tmpfs foreign "$root/p" || bail "mount a foreign tmpfs on $root/p"
+run_cairn -c "$IT_CONF" gc
+is "$RC" 3 "gc exits 3: a foreign mount is where cairn's was never attached"
+is "$(mount_fstype "$root/p")" tmpfs "the foreign mount is still there"
+check "gc says what is in the way" grep -q "$root/p: not removed: $root/p is mounted there" <<<"$ERR"
+umount "$root/p"
+run_cairn -c "$IT_CONF" gc
+is "$RC" 0 "once it is gone, gc exits 0"
+assert_gone "setup died before its attach" "$root" "$id"
+# Killed right after the attach, before the ID mountinfo knows is on
+# record: the unique ID says the mount there is cairn's.
+before=$(ls "$IT_ROOTS")
+shim_cairn CAIRN_SHIM_KILL_AT=move_mount:1 -- -c "$IT_CONF" setup
+is "$RC" 137 "setup killed right after it attaches its mount"
+id=$(ls "$IT_ROOTS" | grep -vxF -e "$before" -e '')
+root=$IT_ROOTS/$id
+is "$(mount_fstype "$root/p")" proc "cairn's proc is mounted at /p"
+check "... and on record without its mountinfo ID" \
+        sh -c '! grep -q "^[0-9]* mounted " "$1"' sh "$IT_STATE/$id.journal"
+run_cairn -c "$IT_CONF" gc
+is "$RC" 0 "gc takes it down: exit 0"
+assert_gone "setup died right after its attach" "$root" "$id"
+
 done_testing

@@ -170,6 +170,29 @@ static void test_create_with_root(void **state)
         assert_int_equal(journal_remove(k), 0);
 }
 
+/* A journal from before mount recorded the mount's unique ID: read as 0,
+ * unknown (the undo then falls back to what it did before). */
+static void test_mount_without_unique_id(void **state)
+{
+        struct fixture *f = *state;
+        struct journal *j, *k;
+        int fd;
+
+        assert_int_equal(journal_create(f->dir, "cairn-abcdef", "/r/cairn-abcdef", "owned", &j), 0);
+        journal_free(j);
+        fd = open(f->path, O_WRONLY | O_APPEND | O_CLOEXEC);
+        assert_true(fd >= 0);
+        assert_int_equal(write(fd, "2 mount /p proc\n3 mount /q bind 2147483650\n", 43), 43);
+        close(fd);
+        assert_int_equal(journal_open(f->path, JOURNAL_WAIT, &k), 0);
+        assert_int_equal(k->n_recs, 4);
+        assert_int_equal(k->recs[2].type, J_MOUNT);
+        assert_string_equal(k->recs[2].b, "proc");
+        assert_int_equal(k->recs[2].n, 0);
+        assert_int_equal(k->recs[3].n, 2147483650);
+        assert_int_equal(journal_remove(k), 0);
+}
+
 static void test_torn_last_line(void **state)
 {
         struct fixture *f = *state;
@@ -407,6 +430,7 @@ int main(void)
                 cmocka_unit_test_setup_teardown(test_roundtrip, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_exclusive_create, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_create_with_root, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_mount_without_unique_id, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_torn_last_line, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_directory_of_a_name, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_garbage_refused, setup, teardown),
