@@ -169,10 +169,13 @@ static int session_begin_given(const struct cfg *cfg, const char *dir, struct se
         real = realpath(dir, NULL);
         if (!real)
                 return log_errno(negative_errno(), "--root %s", dir);
-        if (find_journal(cfg->state_dir, real, &other, NULL) == 0 && access(other, F_OK) == 0) {
+        r = find_journal(cfg->state_dir, real, &other, NULL);
+        if (r == 0 && access(other, F_OK) == 0) {
                 log_error("--root %s: already the root of a session (%s)", real, other);
                 return -EEXIST; /* nothing done: not -EBUSY, which means a leftover */
         }
+        if (r < 0 && r != -ENOENT)
+                return log_errno(r, "--root %s: cannot tell whether it is a session's root", real);
         s->root_fd = open(real, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         if (s->root_fd < 0)
                 return log_errno(negative_errno(), "--root %s", real);
@@ -352,7 +355,7 @@ static int find_journal(const char *state_dir, const char *root_or_id, char **re
                         struct journal **ret_j)
 {
         const char *base = strrchr(root_or_id, '/');
-        _cleanup_free_ char *path = NULL;
+        _cleanup_free_ char *path = NULL, *unreadable = NULL;
         struct journal *j = NULL;
         DIR *d;
         struct dirent *de;
@@ -385,8 +388,14 @@ static int find_journal(const char *state_dir, const char *root_or_id, char **re
                 path = xasprintf("%s/%s.journal", state_dir, base);
                 if (!path)
                         return -ENOMEM;
-                if (journal_open(path, ret_j ? JOURNAL_WAIT : JOURNAL_PEEK, &j) < 0)
+                r = journal_open(path, ret_j ? JOURNAL_WAIT : JOURNAL_PEEK, &j);
+                if (r == -ENOENT)
                         goto scan; /* gone, or a --root DIR named like an id */
+                if (r < 0)
+                        /* Unreadable (from a newer cairn, say) or not
+                         * trusted: not "no such session", which would
+                         * leave everything mounted and say it is done. */
+                        return log_errno(r, "%s: the journal of %s", path, root_or_id);
                 if (journal_has_root(j, root_or_id)) {
                         if (ret_j)
                                 *ret_j = TAKE_PTR(j);
@@ -409,8 +418,14 @@ scan:
                         continue;
                 free(path);
                 path = xasprintf("%s/%s", state_dir, de->d_name);
-                if (!path || journal_open(path, JOURNAL_PEEK, &j) < 0)
+                if (!path)
                         continue;
+                r = journal_open(path, JOURNAL_PEEK, &j);
+                if (r < 0) {
+                        if (r != -ENOENT && !unreadable)
+                                unreadable = strdup(path);
+                        continue;
+                }
                 match = journal_has_root(j, root_or_id);
                 journal_free(TAKE_PTR(j));
                 if (!match)
@@ -425,6 +440,12 @@ scan:
                 return 0;
         }
         closedir(d);
+        if (unreadable) {
+                /* It may be this root's: not "no such session". */
+                log_error("%s: no journal names %s, but %s cannot be read", state_dir, root_or_id,
+                          unreadable);
+                return -EBADMSG;
+        }
         return -ENOENT;
 }
 

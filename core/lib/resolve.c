@@ -158,6 +158,47 @@ int mount_id_unique_at(int dirfd, const char *name, uint64_t *ret_id)
         return 0;
 }
 
+#ifndef __NR_statmount
+#define __NR_statmount 457 /* Linux 6.8; the same number on every architecture but alpha and mips */
+#endif
+
+/* statmount(2)'s request and the part of its answer cairn reads (the
+ * layout of <linux/mount.h>, which Debian 12's headers predate). */
+struct mount_id_request {
+        uint32_t size;
+        uint32_t spare;
+        uint64_t mnt_id;
+        uint64_t param;
+};
+
+struct mount_status {
+        uint32_t size, spare1;
+        uint64_t mask;
+        uint32_t sb_dev_major, sb_dev_minor;
+        uint64_t sb_magic;
+        uint32_t sb_flags, fs_type;
+        uint64_t mnt_id, mnt_parent_id;
+        uint32_t mnt_id_old, mnt_parent_id_old;
+        uint64_t mnt_attr, mnt_propagation, mnt_peer_group, mnt_master, propagate_from;
+        uint32_t mnt_root, mnt_point;
+        uint64_t spare2[50];
+};
+
+#define STATMOUNT_MNT_BASIC_ 0x00000002U
+
+int mount_id_of_unique(uint64_t unique, uint64_t *ret_id)
+{
+        struct mount_id_request req = { .size = 24, .mnt_id = unique, .param = STATMOUNT_MNT_BASIC_ };
+        struct mount_status st = {};
+
+        if (syscall(__NR_statmount, &req, &st, sizeof st, 0) < 0)
+                return negative_errno();
+        if (!(st.mask & STATMOUNT_MNT_BASIC_) || st.mnt_id != unique)
+                return -EOPNOTSUPP;
+        *ret_id = st.mnt_id_old;
+        return 0;
+}
+
 int fd_mount_id(int fd, uint64_t *ret_id)
 {
         struct statx stx;

@@ -32,4 +32,10 @@ int fd_mount_id(int fd, uint64_t *ret_id);
  * kernels. */
 int mount_id_unique_at(int dirfd, const char *name, uint64_t *ret_id);
 
+/* The mount ID (the one mountinfo shows) of the mount whose unique ID is
+ * `unique`, if that mount is in this mount namespace (statmount(2),
+ * Linux 6.8): -ENOENT once it is gone, or if it never was attached;
+ * -ENOSYS (or -EPERM under a seccomp filter) where there is no statmount. */
+int mount_id_of_unique(uint64_t unique, uint64_t *ret_id);
+
 #endif

@@ -333,12 +333,25 @@ static int undo_mount(struct undo *u, const struct jrec *r, uint64_t id)
                 /* Journaled with its unique ID, which no other mount ever
                  * gets, but the crash came before the ID that mountinfo
                  * knows was: what is there is ours only if it has that
-                 * unique ID (else it was never attached, or is gone). */
-                uint64_t here;
+                 * unique ID.  Else ours was never attached or is gone
+                 * (statmount() does not find it), or it is hidden under
+                 * someone's mount, or moved: then it is named and kept on
+                 * record, for a later teardown. */
+                uint64_t here, old;
 
-                if (mount_id_unique_at(dfd, name, &here) < 0 || here != r->n)
-                        return 0;
-                id = cur;
+                if (mount_id_unique_at(dfd, name, &here) == 0 && here == r->n)
+                        id = mount_id_of_unique(r->n, &old) == 0 ? old : cur;
+                else {
+                        k = mount_id_of_unique(r->n, &old);
+                        if (k == -ENOENT)
+                                return 0;
+                        if (k == 0)
+                                id = old;
+                        else if (!((stx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT) &&
+                                   (stx.stx_attributes & STATX_ATTR_MOUNT_ROOT)))
+                                return 0; /* no statmount(), and nothing mounted there */
+                        goto covered;
+                }
         } else if (!id) {
                 /* Journaled, but the crash came before its ID was (a
                  * kernel without unique mount IDs, or an older journal):

@@ -199,5 +199,23 @@ check "... and on record without its mountinfo ID" \
 run_cairn -c "$IT_CONF" gc
 is "$RC" 0 "gc takes it down: exit 0"
 assert_gone "setup died right after its attach" "$root" "$id"
+# The same, and then someone mounts on top of cairn's proc: gc names it
+# and keeps cairn's mount on record, and finishes once it is gone.
+before=$(ls "$IT_ROOTS")
+shim_cairn CAIRN_SHIM_KILL_AT=move_mount:1 -- -c "$IT_CONF" setup
+is "$RC" 137 "setup killed right after it attaches its mount (again)"
+id=$(ls "$IT_ROOTS" | grep -vxF -e "$before" -e '')
+root=$IT_ROOTS/$id
+mount -t tmpfs foreign "$root/p" || bail "mount a foreign tmpfs on $root/p"
+run_cairn -c "$IT_CONF" gc
+is "$RC" 3 "gc exits 3: cairn's mount is hidden by a foreign one"
+check "gc names the foreign mount as what hides cairn's" grep -q "is hidden by $root/p" <<<"$ERR"
+check "cairn's mount stays on record (not marked undone)" \
+        sh -c '! grep -q "^[0-9]* undone " "$1"' sh "$IT_STATE/$id.journal"
+umount "$root/p"
+is "$(mount_fstype "$root/p")" proc "cairn's proc is there under it"
+run_cairn -c "$IT_CONF" gc
+is "$RC" 0 "once the foreign mount is gone, gc exits 0"
+assert_gone "setup died right after its attach, then hidden" "$root" "$id"
 
 done_testing

@@ -151,6 +151,24 @@ run_cairn -c "$IT_CONF" teardown "$root_b"
 is "$RC" 0 "the other session's teardown exits 0"
 assert_gone "the other session" "$root_b" "$id_b"
 
+# A journal cairn cannot read (a newer cairn's, say, or damaged) is not
+# "no such session": teardown exits 3, names it and leaves everything, by
+# ROOT and by ID; once it can be read, teardown finishes.
+setup_root "unreadable journal" "$@" || done_testing
+cp "$IT_STATE/$ID.journal" "$IT_DIR/journal.good"
+echo "99 mount /x tmpfs 1 2 3" >>"$IT_STATE/$ID.journal"
+run_cairn -c "$IT_CONF" teardown "$ROOT"
+is "$RC" 3 "teardown ROOT with an unreadable journal exits 3"
+check "... names the journal" grep -qF "$IT_STATE/$ID.journal" <<<"$ERR"
+check "... and leaves the root mounted" is_mounted "$ROOT/runsc"
+run_cairn -c "$IT_CONF" teardown "$ID"
+is "$RC" 3 "teardown ID with an unreadable journal exits 3"
+check "... and leaves the root mounted" is_mounted "$ROOT/runsc"
+cp "$IT_DIR/journal.good" "$IT_STATE/$ID.journal"
+run_cairn -c "$IT_CONF" teardown "$ROOT"
+is "$RC" 0 "once it reads, teardown ROOT exits 0"
+assert_gone "unreadable journal, repaired" "$ROOT" "$ID"
+
 # Two teardowns of the same session at once: serialized, both exit 0.
 setup_root "same session twice" "$@" || done_testing
 run_bg same1 -c "$IT_CONF" teardown "$ROOT"
