@@ -224,6 +224,9 @@ static int attach(struct cairn_ctx *ctx, int mnt_fd, int mp_fd, const char *path
                 (void) journal_append(ctx->s->j, J_UNDONE, NULL, NULL, seq, 0, NULL);
                 return cairn_log_errno(ctx, r, "mount %s on %s%s", what, ctx->s->root, path);
         }
+        /* Its unique ID on record (the J_MOUNT) says all the undo needs. */
+        if (mi->unique)
+                return 0;
         r = fd_mount_id(mnt_fd, &id);
         if (r < 0)
                 return cairn_log_errno(ctx, r, "mount ID of %s%s", ctx->s->root, path);

@@ -20,9 +20,10 @@ int make_dirs(struct cairn_ctx *ctx, const char *path, mode_t mode, int *ret_fd)
 /* A mount made detached, about to be attached at `path`.  Its J_MOUNT
  * record carries its unique ID (never given to another mount), so the
  * undo knows it for certain whether the crash came before or after the
- * attach; with that ID, the J_MOUNT goes out in the same journal write
- * as the mount point cairn makes for it: one write less per mount.  The
- * records are in the order the undo needs (reversed: unmount, remove). */
+ * attach, and no J_MOUNTED (the mountinfo ID, which the kernel reuses)
+ * follows the attach; with that ID, the J_MOUNT goes out in the same
+ * journal write as the mount point cairn makes for it.  The records are
+ * in the order the undo needs (reversed: unmount, then remove). */
 struct mount_intent {
         const char *what;   /* J_MOUNT's second field: fs type or "bind" */
         uint64_t unique;    /* its unique mount ID; 0: unknown (then no

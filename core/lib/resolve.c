@@ -141,10 +141,6 @@ int open_parent_beneath(int root_fd, const char *path, int *ret_dirfd, const cha
         return 0;
 }
 
-#ifndef STATX_MNT_ID_UNIQUE
-#define STATX_MNT_ID_UNIQUE 0x00004000U /* Linux 6.8 */
-#endif
-
 int mount_id_unique_at(int dirfd, const char *name, uint64_t *ret_id)
 {
         struct statx stx;

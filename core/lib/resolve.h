@@ -10,6 +10,11 @@
 #define CAIRN_RESOLVE_H
 
 #include <stdint.h>
+#include <sys/stat.h>
+
+#ifndef STATX_MNT_ID_UNIQUE
+#define STATX_MNT_ID_UNIQUE 0x00004000U /* Linux 6.8 */
+#endif
 
 /* Open `path` (absolute inside the root: "/dev/kvm"; "/" is the root)
  * beneath root_fd.  `flags` are open(2) flags; O_CLOEXEC is added. */

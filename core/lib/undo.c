@@ -37,6 +37,7 @@ struct undo {
         size_t n;           /* records considered (appends made meanwhile are not) */
         bool *undone;       /* per record index */
         uint64_t *mount_id; /* per J_MOUNT index: its J_MOUNTED id, 0 if none */
+        bool *asked;        /* per J_MOUNT index: mount_id asked of statmount() */
         ssize_t *entry_of;  /* per record index: index of its J_ENTRY, -1 */
         char **kept;        /* mount points whose unmount failed this time */
         /* The directory the last record's name was in, kept open for the
@@ -64,15 +65,28 @@ static bool holds_kept(const struct undo *u, const char *path)
         return false;
 }
 
-/* Whether mount `id` is one the journal says cairn made and has not
- * unmounted (a freed mount ID may have gone to someone else's mount). */
+/* Whether mount `id` (mountinfo's) is one the journal says cairn made
+ * and has not unmounted (a freed mount ID may have gone to someone else's
+ * mount).  A mount journaled by its unique ID alone has its mountinfo ID
+ * asked of the kernel, once, when first needed. */
 static bool is_cairns(uint64_t id, void *ud)
 {
-        const struct undo *u = ud;
+        struct undo *u = ud;
 
-        for (size_t i = 0; i < u->n; i++)
-                if (u->mount_id[i] == id && !u->undone[i])
+        for (size_t i = 0; i < u->n; i++) {
+                const struct jrec *r = &u->s->j->recs[i];
+                uint64_t old;
+
+                if (u->undone[i] || r->type != J_MOUNT)
+                        continue;
+                if (!u->mount_id[i] && r->n && !u->asked[i]) {
+                        u->asked[i] = true;
+                        if (mount_id_of_unique(r->n, &old) == 0)
+                                u->mount_id[i] = old;
+                }
+                if (u->mount_id[i] == id)
                         return true;
+        }
         return false;
 }
 
@@ -82,12 +96,13 @@ static int mark_undone(struct undo *u, size_t i)
 
         u->undone[i] = true;
         /* On record at once: a plugin's teardown, which may not be
-         * idempotent, and an unmount, whose mount ID the kernel may give
-         * to another mount once it is free (a later undo would take that
-         * one for cairn's mount moved elsewhere, and refuse).  A removal
-         * done again finds nothing, or what is not cairn's and is left
-         * (undo_remove()): its record may wait. */
-        if (r->type == J_ENTRY || r->type == J_MOUNT)
+         * idempotent, and an unmount journaled without a unique ID, whose
+         * mount ID the kernel may give to another mount once it is free (a
+         * later undo would take that one for cairn's mount moved
+         * elsewhere, and refuse).  An unmount known by its unique ID, and
+         * a removal, done again find nothing, or what is not cairn's and
+         * is left (undo_remove()): their records may wait. */
+        if (r->type == J_ENTRY || (r->type == J_MOUNT && !r->n))
                 return journal_append(u->s->j, J_UNDONE, NULL, NULL, r->seq, 0, NULL);
         return journal_note(u->s->j, J_UNDONE, NULL, NULL, r->seq, 0, NULL);
 }
@@ -106,8 +121,9 @@ static int undo_index(struct undo *u)
 
         u->undone = calloc(u->n + 1, sizeof(bool));
         u->mount_id = calloc(u->n + 1, sizeof(uint64_t));
+        u->asked = calloc(u->n + 1, sizeof(bool));
         u->entry_of = calloc(u->n + 1, sizeof(ssize_t));
-        if (!u->undone || !u->mount_id || !u->entry_of)
+        if (!u->undone || !u->mount_id || !u->asked || !u->entry_of)
                 return -ENOMEM;
         for (size_t i = 0; i < u->n; i++) {
                 const struct jrec *r = &j->recs[i];
@@ -303,7 +319,14 @@ static bool mount_gone(struct undo *u, uint64_t id)
 
 static int undo_mount(struct undo *u, const struct jrec *r, uint64_t id)
 {
+        /* Journaled with its unique ID (r->n), which no other mount ever
+         * gets: that ID, not the one mountinfo knows (which the kernel
+         * gives to the next mount once it is free), says which mount is
+         * cairn's, whether or not its J_MOUNTED made it to the journal
+         * (a kernel with unique IDs makes none). */
+        const bool unique = r->n != 0;
         _cleanup_free_ char *full = NULL;
+        bool mounted_here = false;
         struct mountinfo *tb;
         const char *name;
         struct statx stx;
@@ -311,48 +334,34 @@ static int undo_mount(struct undo *u, const struct jrec *r, uint64_t id)
         int dfd, k;
 
         if (u->s->root_fd < 0)
-                goto covered;
+                goto elsewhere;
         full = strjoin(u->s->root, r->a);
         if (!full)
                 return -ENOMEM;
         /* Hold the parent, not the mount: a descriptor inside the mount
          * would keep it busy. */
         k = parent_of(u, r->a, &dfd, &name);
-        if (k == -ENOENT && !id)
+        if (k == -ENOENT && !id && !unique)
                 return 0; /* never mounted: not even the parent is there */
         if (k < 0)
-                goto covered;
-        if (statx(dfd, name, AT_SYMLINK_NOFOLLOW, STATX_MNT_ID, &stx) < 0) {
+                goto elsewhere;
+        if (statx(dfd, name, AT_SYMLINK_NOFOLLOW, unique ? STATX_MNT_ID_UNIQUE : STATX_MNT_ID, &stx) < 0) {
                 k = negative_errno();
-                if (k == -ENOENT && !id)
+                if (k == -ENOENT && !id && !unique)
                         return 0;
-                goto covered;
+                goto elsewhere;
         }
+        mounted_here = (stx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT) &&
+                       (stx.stx_attributes & STATX_ATTR_MOUNT_ROOT);
         cur = stx.stx_mnt_id;
-        if (!id && r->n) {
-                /* Journaled with its unique ID, which no other mount ever
-                 * gets, but the crash came before the ID that mountinfo
-                 * knows was: what is there is ours only if it has that
-                 * unique ID.  Else ours was never attached or is gone
-                 * (statmount() does not find it), or it is hidden under
-                 * someone's mount, or moved: then it is named and kept on
-                 * record, for a later teardown. */
-                uint64_t here, old;
-
-                if (mount_id_unique_at(dfd, name, &here) == 0 && here == r->n)
-                        id = mount_id_of_unique(r->n, &old) == 0 ? old : cur;
-                else {
-                        k = mount_id_of_unique(r->n, &old);
-                        if (k == -ENOENT)
-                                return 0;
-                        if (k == 0)
-                                id = old;
-                        else if (!((stx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT) &&
-                                   (stx.stx_attributes & STATX_ATTR_MOUNT_ROOT)))
-                                return 0; /* no statmount(), and nothing mounted there */
-                        goto covered;
-                }
-        } else if (!id) {
+        if (unique) {
+                if (!(stx.stx_mask & STATX_MNT_ID_UNIQUE))
+                        return 0; /* a kernel without them now: a boot ago */
+                if (cur != r->n)
+                        goto elsewhere;
+                goto unmount;
+        }
+        if (!id) {
                 /* Journaled, but the crash came before its ID was (a
                  * kernel without unique mount IDs, or an older journal):
                  * it is ours if something is mounted at our mount point
@@ -369,6 +378,7 @@ static int undo_mount(struct undo *u, const struct jrec *r, uint64_t id)
         }
         if (cur != id)
                 goto covered;
+unmount:
         /* Relative to the parent's descriptor, and not following a symlink
          * in the last component: nothing can redirect this unmount. */
         k = umount_in(u, dfd, name);
@@ -385,9 +395,33 @@ static int undo_mount(struct undo *u, const struct jrec *r, uint64_t id)
                                          full, t);
                 return log_errno(k, "unmount %s (left mounted; teardown can finish later)", full);
         }
-        if (u->s->mounts)
-                mountinfo_forget(u->s->mounts, id);
+        if (u->s->mounts) {
+                if (id)
+                        mountinfo_forget(u->s->mounts, id);
+                else {
+                        /* Its mountinfo ID unknown: read it anew if needed. */
+                        mountinfo_free(u->s->mounts);
+                        u->s->mounts = NULL;
+                }
+        }
         return 0;
+elsewhere:
+        if (unique) {
+                /* Not at its place: never attached, or gone (statmount()
+                 * does not find it), or hidden under someone's mount, or
+                 * moved (then named and kept on record, for a later
+                 * teardown).  Without statmount() (a seccomp filter),
+                 * only an empty place says it is not there. */
+                uint64_t old;
+
+                k = mount_id_of_unique(r->n, &old);
+                if (k == -ENOENT)
+                        return 0;
+                if (k == 0)
+                        id = old;
+                else if (!mounted_here)
+                        return 0;
+        }
 covered:
         /* Not at its place: unmounted already, or moved, or hidden. */
         if (mount_gone(u, id))
@@ -621,6 +655,7 @@ int undo_records(struct session *s, size_t from, struct loader *loader)
 out:
         free(u.undone);
         free(u.mount_id);
+        free(u.asked);
         free(u.entry_of);
         strv_freep(&u.kept);
         leave_dirs(&u);

@@ -172,11 +172,15 @@ setup_root "list: ownerless" "$@" || done_testing
 id_free=$ID root_free=$ROOT
 setup_root "list: to be torn down" "$@" || done_testing
 id_td=$ID root_td=$ROOT
-# Killed once its first unmount is on record (write 1: "teardown", 2: the
-# unmount's "undone"); killed between the unmount and its record, the
+# Killed after its first unmount.  Without unique mount IDs (before Linux
+# 6.8), once that unmount is on record (write 1: "teardown", 2: the
+# unmount's "undone"): killed between the unmount and its record, the
 # freed mount ID could go to one of the mounts made below, and a later
 # undo would take that for cairn's mount, moved (and refuse, exit 3).
-shim_cairn CAIRN_SHIM_KILL_AT=write:2 -- "$@" teardown "$ID"
+# With them, right after the unmount: its record waits.
+td_kill=umount2:1
+grep -q '^[0-9]* mounted ' "$IT_STATE/$ID.journal" && td_kill=write:2
+shim_cairn CAIRN_SHIM_KILL_AT=$td_kill -- "$@" teardown "$ID"
 is "$RC" 137 "list: a teardown killed after its first unmount is on record"
 ids_before=$(ls "$IT_ROOTS")
 shim_cairn CAIRN_SHIM_KILL_AT=write:4 -- "$@" setup

@@ -108,10 +108,11 @@ rm -f "$rootfs/tool"
 
 # ---- a foreign mount over a directory cairn made a name in -------------------
 
-# Killed once the unmount of /etc/x is on record (write 1: "teardown",
-# 2: the unmount's "undone"), before /etc/x is removed; then someone binds
-# a host directory over /etc that has an (empty) x of its own: gc must
-# not remove it through that mount.
+# Killed once /etc/x is unmounted (and, without unique mount IDs, its
+# unmount on record: write 1: "teardown", 2: the unmount's "undone"),
+# before /etc/x is removed; then someone binds a host directory over /etc
+# that has an (empty) x of its own: gc must not remove it through that
+# mount.
 hostetc=$IT_HOST/etc
 mkdir -p "$hostetc" && : >"$hostetc/x" || bail "make $hostetc/x"
 write_conf "$IT_CONF" "ex" <<EOF_CONF
@@ -121,7 +122,9 @@ source = $IT_RUNTIME
 target = /etc/x
 EOF_CONF
 setup_root "foreign mount over a parent" -c "$IT_CONF" || done_testing
-shim_cairn CAIRN_SHIM_KILL_AT=write:2 -- -c "$IT_CONF" teardown "$ROOT"
+td_kill=umount2:1
+grep -q '^[0-9]* mounted ' "$IT_STATE/$ID.journal" && td_kill=write:2
+shim_cairn CAIRN_SHIM_KILL_AT=$td_kill -- -c "$IT_CONF" teardown "$ROOT"
 is "$RC" 137 "teardown killed once /etc/x is unmounted, before it is removed"
 mount --bind "$hostetc" "$ROOT/etc" || bail "bind $hostetc over $ROOT/etc"
 run_cairn -c "$IT_CONF" gc
@@ -147,7 +150,8 @@ run_cairn -c "$IT_CONF" setup
 is "$RC" 137 "setup killed right after its mount"
 id=$(ls "$IT_ROOTS" | grep -vxF -e "$before" -e '')
 root=$IT_ROOTS/$id
-check "the mount's ID is on record" grep -q '^[0-9]* mounted ' "$IT_STATE/$id.journal"
+check "the mount's ID is on record (its unique ID, or the one mountinfo knows)" \
+        grep -qE '^[0-9]+ (mount /m [a-z]+ [1-9][0-9]*|mounted [0-9]+ [0-9]+)$' "$IT_STATE/$id.journal"
 mount -t tmpfs foreign "$root/m" || bail "mount a foreign tmpfs on $root/m"
 run_cairn -c "$IT_CONF" gc
 is "$RC" 3 "gc exits 3: cairn's mount is hidden by a foreign one"
@@ -217,5 +221,29 @@ is "$(mount_fstype "$root/p")" proc "cairn's proc is there under it"
 run_cairn -c "$IT_CONF" gc
 is "$RC" 0 "once the foreign mount is gone, gc exits 0"
 assert_gone "setup died right after its attach, then hidden" "$root" "$id"
+
+# ---- a teardown killed right after an unmount; a foreign mount there -------
+
+# With unique mount IDs the record of an unmount waits (the journal is
+# removed before it would be written).  Killed right after the unmount,
+# someone then mounts at that place (and may get the freed mountinfo ID):
+# gc must not take that mount for cairn's.
+setup_root "teardown killed after its unmount" -c "$IT_CONF" || done_testing
+if grep -q '^[0-9]* mounted ' "$IT_STATE/$ID.journal"; then
+        ok "# SKIP no unique mount IDs on this kernel (Linux < 6.8): unmounts are on record at once"
+else
+        shim_cairn CAIRN_SHIM_KILL_AT=umount2:1 -- -c "$IT_CONF" teardown "$ROOT"
+        is "$RC" 137 "teardown killed right after it unmounts /p"
+        check "... before the unmount is on record" \
+                sh -c '! grep -q "^[0-9]* undone " "$1"' sh "$IT_STATE/$ID.journal"
+        mount -t tmpfs foreign "$ROOT/p" || bail "mount a foreign tmpfs on $ROOT/p"
+        run_cairn -c "$IT_CONF" gc
+        is "$RC" 3 "gc exits 3: a foreign mount is where cairn's was"
+        is "$(mount_fstype "$ROOT/p")" tmpfs "the foreign mount is still there"
+        umount "$ROOT/p"
+        run_cairn -c "$IT_CONF" gc
+        is "$RC" 0 "once it is gone, gc exits 0"
+        assert_gone "teardown killed after its unmount" "$ROOT" "$ID"
+fi
 
 done_testing
