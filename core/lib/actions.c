@@ -294,13 +294,25 @@ static unsigned mount_attrs(unsigned attrs)
                ((attrs & CAIRN_MOUNT_NOEXEC) ? MOUNT_ATTR_NOEXEC : 0);
 }
 
-/* What the undo can know a detached mount by for certain: its unique ID,
- * 0 where the kernel has none (before Linux 6.8). */
+/* What the undo can know a detached mount by for certain: its unique ID;
+ * 0 where the kernel has none (before Linux 6.8), or where statmount(2),
+ * by which the undo looks for a mount that is not at its place, is not
+ * allowed (a seccomp filter): then the mountinfo ID, as before. */
 static uint64_t unique_id(int mnt_fd)
 {
-        uint64_t id;
+        static int statmount_works = -1;
+        uint64_t id, old;
 
-        return mount_id_unique_at(mnt_fd, "", &id) < 0 ? 0 : id;
+        if (mount_id_unique_at(mnt_fd, "", &id) < 0)
+                return 0;
+        if (statmount_works < 0) {
+                /* Asked once: a detached mount is in no namespace of
+                 * anyone's, so "not found" is the answer that works. */
+                int k = mount_id_of_unique(id, &old);
+
+                statmount_works = k == -ENOENT || k == 0;
+        }
+        return statmount_works ? id : 0;
 }
 
 /* A mount's target: as check_target(), and not the root itself (checked

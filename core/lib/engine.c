@@ -355,7 +355,7 @@ static int find_journal(const char *state_dir, const char *root_or_id, char **re
                         struct journal **ret_j)
 {
         const char *base = strrchr(root_or_id, '/');
-        _cleanup_free_ char *path = NULL, *unreadable = NULL;
+        _cleanup_free_ char *path = NULL;
         struct journal *j = NULL;
         DIR *d;
         struct dirent *de;
@@ -391,11 +391,17 @@ static int find_journal(const char *state_dir, const char *root_or_id, char **re
                 r = journal_open(path, ret_j ? JOURNAL_WAIT : JOURNAL_PEEK, &j);
                 if (r == -ENOENT)
                         goto scan; /* gone, or a --root DIR named like an id */
-                if (r < 0)
+                if (r < 0) {
                         /* Unreadable (from a newer cairn, say) or not
-                         * trusted: not "no such session", which would
-                         * leave everything mounted and say it is done. */
+                         * trusted, and this root's: not "no such session",
+                         * which would leave everything mounted and say it
+                         * is done. */
+                        _cleanup_free_ char *other = NULL;
+
+                        if (journal_root_of(path, &other) == 0 && !streq(other, root_or_id))
+                                goto scan;
                         return log_errno(r, "%s: the journal of %s", path, root_or_id);
+                }
                 if (journal_has_root(j, root_or_id)) {
                         if (ret_j)
                                 *ret_j = TAKE_PTR(j);
@@ -422,8 +428,16 @@ scan:
                         continue;
                 r = journal_open(path, JOURNAL_PEEK, &j);
                 if (r < 0) {
-                        if (r != -ENOENT && !unreadable)
-                                unreadable = strdup(path);
+                        /* One that cannot be read matters only if it is
+                         * this root's (by its J_ROOT, which comes first):
+                         * then not "no such session". */
+                        _cleanup_free_ char *other = NULL;
+
+                        if (r != -ENOENT && journal_root_of(path, &other) == 0 &&
+                            streq(other, root_or_id)) {
+                                closedir(d);
+                                return log_errno(r, "%s: the journal of %s", path, root_or_id);
+                        }
                         continue;
                 }
                 match = journal_has_root(j, root_or_id);
@@ -440,12 +454,6 @@ scan:
                 return 0;
         }
         closedir(d);
-        if (unreadable) {
-                /* It may be this root's: not "no such session". */
-                log_error("%s: no journal names %s, but %s cannot be read", state_dir, root_or_id,
-                          unreadable);
-                return -EBADMSG;
-        }
         return -ENOENT;
 }
 

@@ -425,6 +425,39 @@ int journal_create(const char *state_dir, const char *id, const char *root, cons
         return 0;
 }
 
+int journal_root_of(const char *path, char **ret_root)
+{
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+        _cleanup_free_ char *buf = NULL;
+        size_t len;
+        int r;
+
+        if (fd < 0)
+                return negative_errno();
+        r = read_all(fd, 0, &buf, &len);
+        if (r < 0)
+                return r;
+        /* Record by record, up to the first J_ROOT (the second record of
+         * every journal): what follows it need not be readable. */
+        for (char *line = buf, *nl; line < buf + len; line = nl + 1) {
+                struct jrec rec;
+
+                nl = memchr(line, '\n', (size_t) (buf + len - line));
+                if (!nl)
+                        break;
+                *nl = '\0';
+                if (parse_line(line, &rec) < 0)
+                        break;
+                free(rec.b);
+                if (rec.type == J_ROOT) {
+                        *ret_root = rec.a;
+                        return 0;
+                }
+                free(rec.a);
+        }
+        return -EBADMSG;
+}
+
 int journal_open(const char *path, enum journal_lock lock, struct journal **ret)
 {
         _cleanup_close_ int fd = -1;

@@ -77,6 +77,11 @@ enum journal_lock {
 int journal_create(const char *state_dir, const char *id, const char *root, const char *how,
                    struct journal **ret);
 
+/* The root a journal announces (its J_ROOT), read without a lock and
+ * without reading further: for a journal the rest of which cannot be
+ * read (a newer cairn's, or damaged).  -EBADMSG if it has none. */
+int journal_root_of(const char *path, char **ret_root);
+
 /* Open (and lock, as `lock` says) an existing journal and read its
  * records.  -ENOENT when it no longer exists (another process finished
  * the session meanwhile). */

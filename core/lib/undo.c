@@ -326,7 +326,6 @@ static int undo_mount(struct undo *u, const struct jrec *r, uint64_t id)
          * (a kernel with unique IDs makes none). */
         const bool unique = r->n != 0;
         _cleanup_free_ char *full = NULL;
-        bool mounted_here = false;
         struct mountinfo *tb;
         const char *name;
         struct statx stx;
@@ -351,8 +350,6 @@ static int undo_mount(struct undo *u, const struct jrec *r, uint64_t id)
                         return 0;
                 goto elsewhere;
         }
-        mounted_here = (stx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT) &&
-                       (stx.stx_attributes & STATX_ATTR_MOUNT_ROOT);
         cur = stx.stx_mnt_id;
         if (unique) {
                 if (!(stx.stx_mask & STATX_MNT_ID_UNIQUE))
@@ -410,17 +407,19 @@ elsewhere:
                 /* Not at its place: never attached, or gone (statmount()
                  * does not find it), or hidden under someone's mount, or
                  * moved (then named and kept on record, for a later
-                 * teardown).  Without statmount() (a seccomp filter),
-                 * only an empty place says it is not there. */
+                 * teardown).  Setup journals unique IDs only where
+                 * statmount() works; where it no longer does (another
+                 * seccomp filter), nothing tells, and nothing is written
+                 * off. */
                 uint64_t old;
 
                 k = mount_id_of_unique(r->n, &old);
                 if (k == -ENOENT)
                         return 0;
-                if (k == 0)
-                        id = old;
-                else if (!mounted_here)
-                        return 0;
+                if (k < 0)
+                        return log_errno(k, "%s%s: cannot look for cairn's mount by its unique ID "
+                                         "(statmount); left on record", u->s->root, r->a);
+                id = old;
         }
 covered:
         /* Not at its place: unmounted already, or moved, or hidden. */
@@ -481,6 +480,22 @@ static int file_state(int dfd, const char *name)
         return S_ISREG(stx.stx_mode) && stx.stx_size == 0 ? 1 : 2;
 }
 
+/* Whether `path` (inside the root) is below a mount cairn journaled. */
+static bool inside_cairns_mount(const struct undo *u, const char *path)
+{
+        for (size_t i = 0; i < u->n; i++) {
+                const struct jrec *m = &u->s->j->recs[i];
+                size_t n;
+
+                if (m->type != J_MOUNT || !m->a)
+                        continue;
+                n = strlen(m->a);
+                if (strncmp(m->a, path, n) == 0 && (path[n] == '/' || streq(m->a, "/")) && path[n])
+                        return true;
+        }
+        return false;
+}
+
 static int undo_remove(struct undo *u, const struct jrec *r)
 {
         _cleanup_free_ char *full = NULL;
@@ -489,8 +504,6 @@ static int undo_remove(struct undo *u, const struct jrec *r)
         uint64_t dev, ino;
         int dfd, k;
 
-        if (u->s->root_fd < 0)
-                return 0; /* the root is gone, and everything in it */
         full = strjoin(u->s->root, r->a);
         if (!full)
                 return -ENOMEM;
@@ -498,6 +511,8 @@ static int undo_remove(struct undo *u, const struct jrec *r)
                 log_error("%s: not removed: a mount there was left in place", full);
                 return -EBUSY;
         }
+        if (u->s->root_fd < 0)
+                return 0; /* the root is gone, and everything in it */
         k = parent_of(u, r->a, &dfd, &name);
         if (k == -ENOENT)
                 return 0;
@@ -515,8 +530,12 @@ static int undo_remove(struct undo *u, const struct jrec *r)
                         const char *t;
 
                         /* Gone with a mount of cairn's that held it (unmounted
-                         * by a teardown that crashed before saying so). */
-                        if (statx(dfd, name, AT_SYMLINK_NOFOLLOW, 0, &stx) < 0 && errno == ENOENT)
+                         * by a teardown that crashed before saying so): only
+                         * a name made inside one of cairn's mounts can be.
+                         * Any other is hidden, by a mount over its directory
+                         * or one above. */
+                        if (statx(dfd, name, AT_SYMLINK_NOFOLLOW, 0, &stx) < 0 && errno == ENOENT &&
+                            inside_cairns_mount(u, r->a))
                                 return 0;
                         t = mounts(u, &tb) >= 0 ? mountinfo_covering(tb, u->s->root, full, is_cairns, u)
                                                 : NULL;

@@ -137,6 +137,21 @@ run_cairn -c "$IT_CONF" gc
 is "$RC" 0 "once it is gone, gc exits 0"
 assert_gone "foreign mount over a parent" "$ROOT" "$ID"
 check "the host's x is still there" test -f "$hostetc/x"
+# The same with an empty filesystem over /etc: x is not found there, which
+# is not "gone" (x was not inside a mount of cairn's): gc must keep its
+# record, name the mount, and finish once it is gone.
+setup_root "empty foreign mount over a parent" -c "$IT_CONF" || done_testing
+shim_cairn CAIRN_SHIM_KILL_AT=$td_kill -- -c "$IT_CONF" teardown "$ROOT"
+is "$RC" 137 "teardown killed once /etc/x is unmounted (again)"
+mount -t tmpfs foreign "$ROOT/etc" || bail "mount a tmpfs over $ROOT/etc"
+run_cairn -c "$IT_CONF" gc
+is "$RC" 3 "gc exits 3: an empty foreign mount covers the directory of /etc/x"
+check "gc names the mount over the directory (empty)" \
+        grep -q "$ROOT/etc/x: not removed: $ROOT/etc is mounted over its directory" <<<"$ERR"
+umount "$ROOT/etc"
+run_cairn -c "$IT_CONF" gc
+is "$RC" 0 "once it is gone, gc exits 0 (x removed)"
+assert_gone "empty foreign mount over a parent" "$ROOT" "$ID"
 
 # ---- a setup that dies right after a mount; a foreign mount on top ------------
 

@@ -169,6 +169,28 @@ run_cairn -c "$IT_CONF" teardown "$ROOT"
 is "$RC" 0 "once it reads, teardown ROOT exits 0"
 assert_gone "unreadable journal, repaired" "$ROOT" "$ID"
 
+# Someone else's journal that cannot be read (its root is another one)
+# is not in the way of other sessions: setup, teardown by ROOT twice (the
+# second finds nothing), and setup --root all go on.
+stray=$IT_STATE/cairn-strayx.journal
+printf '0 session cairn-strayx 1 0\n1 root /elsewhere/cairn-strayx owned\n2 some record from the future\n' >"$stray"
+chmod 0600 "$stray"
+setup_root "beside an unreadable journal" "$@" || done_testing
+run_cairn -c "$IT_CONF" teardown "$ROOT"
+is "$RC" 0 "teardown ROOT beside someone else's unreadable journal exits 0"
+assert_gone "beside an unreadable journal" "$ROOT" "$ID"
+run_cairn -c "$IT_CONF" teardown "$ROOT"
+is "$RC" 0 "a second teardown ROOT finds nothing to do: exit 0"
+given=$IT_DIR/given-root
+mkdir -p "$given"
+run_cairn -c "$IT_CONF" --set runtime="$IT_RUNTIME" --set platform=kvm setup --root "$given"
+is "$RC" 0 "setup --root beside someone else's unreadable journal exits 0"
+run_cairn -c "$IT_CONF" teardown "$given"
+is "$RC" 0 "... and its teardown exits 0"
+check "nothing is left mounted in the given root" sh -c '! grep -q " $1/" /proc/self/mountinfo' sh "$given"
+rm -f "$stray"
+rmdir "$given"
+
 # Two teardowns of the same session at once: serialized, both exit 0.
 setup_root "same session twice" "$@" || done_testing
 run_bg same1 -c "$IT_CONF" teardown "$ROOT"
