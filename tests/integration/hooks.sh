@@ -181,6 +181,17 @@ assert_gone "setup died after its mount" "$root" "$id"
 
 # ---- a setup that dies before it attaches a mount; a foreign mount there ------
 
+# killed_setup SPEC DESC: setup of $IT_CONF under the fault shim with SPEC
+# (it must be killed: exit 137); $id and $root are the session it left.
+killed_setup() {
+        local before
+        before=$(ls "$IT_ROOTS")
+        shim_cairn "$1" -- -c "$IT_CONF" setup
+        is "$RC" 137 "$2"
+        id=$(ls "$IT_ROOTS" | grep -vxF -e "$before" -e '')
+        root=$IT_ROOTS/$id
+}
+
 # The mount is on record (with the mount point it needs) but was never
 # attached; its unique ID is what tells cairn's mount from one that
 # someone puts at that place afterwards: gc must not unmount that one.
@@ -189,11 +200,7 @@ write_conf "$IT_CONF" "p" <<EOF_CONF
 plugin = proc
 target = /p
 EOF_CONF
-before=$(ls "$IT_ROOTS")
-shim_cairn CAIRN_SHIM_KILL_BEFORE=move_mount:1 -- -c "$IT_CONF" setup
-is "$RC" 137 "setup killed before it attaches its mount"
-id=$(ls "$IT_ROOTS" | grep -vxF -e "$before" -e '')
-root=$IT_ROOTS/$id
+killed_setup CAIRN_SHIM_KILL_BEFORE=move_mount:1 "setup killed before it attaches its mount"
 check "the mount is on record, without the ID mountinfo knows" \
         sh -c 'grep -q "^[0-9]* mount /p proc " "$1" && ! grep -q "^[0-9]* mounted " "$1"' sh "$IT_STATE/$id.journal"
 mount -t tmpfs foreign "$root/p" || bail "mount a foreign tmpfs on $root/p"
@@ -207,11 +214,7 @@ is "$RC" 0 "once it is gone, gc exits 0"
 assert_gone "setup died before its attach" "$root" "$id"
 # Killed right after the attach, before the ID mountinfo knows is on
 # record: the unique ID says the mount there is cairn's.
-before=$(ls "$IT_ROOTS")
-shim_cairn CAIRN_SHIM_KILL_AT=move_mount:1 -- -c "$IT_CONF" setup
-is "$RC" 137 "setup killed right after it attaches its mount"
-id=$(ls "$IT_ROOTS" | grep -vxF -e "$before" -e '')
-root=$IT_ROOTS/$id
+killed_setup CAIRN_SHIM_KILL_AT=move_mount:1 "setup killed right after it attaches its mount"
 is "$(mount_fstype "$root/p")" proc "cairn's proc is mounted at /p"
 check "... and on record without its mountinfo ID" \
         sh -c '! grep -q "^[0-9]* mounted " "$1"' sh "$IT_STATE/$id.journal"
@@ -220,11 +223,7 @@ is "$RC" 0 "gc takes it down: exit 0"
 assert_gone "setup died right after its attach" "$root" "$id"
 # The same, and then someone mounts on top of cairn's proc: gc names it
 # and keeps cairn's mount on record, and finishes once it is gone.
-before=$(ls "$IT_ROOTS")
-shim_cairn CAIRN_SHIM_KILL_AT=move_mount:1 -- -c "$IT_CONF" setup
-is "$RC" 137 "setup killed right after it attaches its mount (again)"
-id=$(ls "$IT_ROOTS" | grep -vxF -e "$before" -e '')
-root=$IT_ROOTS/$id
+killed_setup CAIRN_SHIM_KILL_AT=move_mount:1 "setup killed right after it attaches its mount (again)"
 mount -t tmpfs foreign "$root/p" || bail "mount a foreign tmpfs on $root/p"
 run_cairn -c "$IT_CONF" gc
 is "$RC" 3 "gc exits 3: cairn's mount is hidden by a foreign one"

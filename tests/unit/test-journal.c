@@ -89,6 +89,17 @@ static int teardown(void **state)
         return 0;
 }
 
+/* Append `text` to the journal file as is: a crash mid-write, a record
+ * from another version, garbage. */
+static void append_raw(const char *path, const char *text)
+{
+        int fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC);
+
+        assert_true(fd >= 0);
+        assert_int_equal(write(fd, text, strlen(text)), (ssize_t) strlen(text));
+        close(fd);
+}
+
 static void test_roundtrip(void **state)
 {
         struct fixture *f = *state;
@@ -176,14 +187,10 @@ static void test_mount_without_unique_id(void **state)
 {
         struct fixture *f = *state;
         struct journal *j, *k;
-        int fd;
 
         assert_int_equal(journal_create(f->dir, "cairn-abcdef", "/r/cairn-abcdef", "owned", 0, &j), 0);
         journal_free(j);
-        fd = open(f->path, O_WRONLY | O_APPEND | O_CLOEXEC);
-        assert_true(fd >= 0);
-        assert_int_equal(write(fd, "2 mount /p proc\n3 mount /q bind 2147483650\n", 43), 43);
-        close(fd);
+        append_raw(f->path, "2 mount /p proc\n3 mount /q bind 2147483650\n");
         assert_int_equal(journal_open(f->path, JOURNAL_WAIT, &k), 0);
         assert_int_equal(k->n_recs, 4);
         assert_int_equal(k->recs[2].type, J_MOUNT);
@@ -197,16 +204,12 @@ static void test_torn_last_line(void **state)
 {
         struct fixture *f = *state;
         struct journal *j;
-        int fd;
 
         assert_int_equal(journal_create(f->dir, "cairn-abcdef", NULL, NULL, 0, &j), 0);
         assert_int_equal(journal_append(j, J_MKDIR, "/proc", NULL, 0, 0, NULL), 0);
         journal_free(j);
         /* A crash in the middle of writing the next record. */
-        fd = open(f->path, O_WRONLY | O_APPEND | O_CLOEXEC);
-        assert_true(fd >= 0);
-        assert_int_equal(write(fd, "2 mount /pr", 11), 11);
-        close(fd);
+        append_raw(f->path, "2 mount /pr");
 
         assert_int_equal(journal_open(f->path, JOURNAL_WAIT, &j), 0);
         assert_int_equal(j->n_recs, 2);
@@ -220,15 +223,11 @@ static void test_directory_of_a_name(void **state)
 {
         struct fixture *f = *state;
         struct journal *j;
-        int fd;
 
         assert_int_equal(journal_create(f->dir, "cairn-abcdef", NULL, NULL, 0, &j), 0);
         assert_int_equal(journal_append(j, J_CREATE, "/x", NULL, 2049, 77, NULL), 0);
         journal_free(j);
-        fd = open(f->path, O_WRONLY | O_APPEND | O_CLOEXEC);
-        assert_true(fd >= 0);
-        assert_int_equal(write(fd, "2 mkdir /old\n", 13), 13);
-        close(fd);
+        append_raw(f->path, "2 mkdir /old\n");
 
         assert_int_equal(journal_open(f->path, JOURNAL_WAIT, &j), 0);
         assert_int_equal(j->n_recs, 3);
@@ -242,9 +241,7 @@ static void test_directory_of_a_name(void **state)
         journal_free(j);
 
         /* One number of the two is not a record cairn writes. */
-        fd = open(f->path, O_WRONLY | O_APPEND | O_CLOEXEC);
-        assert_int_equal(write(fd, "3 mkdir /half 5\n", 16), 16);
-        close(fd);
+        append_raw(f->path, "3 mkdir /half 5\n");
         logs_capture();
         assert_int_equal(journal_open(f->path, JOURNAL_WAIT, &j), -EBADMSG);
         logs_release();
