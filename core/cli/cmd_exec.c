@@ -131,7 +131,6 @@ int cmd_exec(struct cli *cli, int argc, char *argv[])
                 goto out;
         }
         o.owner = getpid();
-        o.private_ns = true;
         if (process_start_time(o.owner, &o.owner_start) < 0) {
                 log_error("exec: cannot read this process's start time");
                 status = EXIT_SETUP_FAILED;

@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <dirent.h>
 #include <fcntl.h>
-#include <libgen.h>
 #include <limits.h>
 #include <stdio.h>
 #include <sys/random.h>
@@ -79,8 +78,7 @@ static int ensure_state_dir(const char *dir)
 /* A new journal under a fresh random id, its J_ROOT record announcing
  * s->root: `given` (--root), or PARENT/ID for the root made next. */
 static int session_journal(const struct cfg *cfg, struct session *s, const char *parent,
-                           const char *given, uint64_t root_mount,
-                           char id[static sizeof(ID_PREFIX) + ID_RANDOM])
+                           const char *given, char id[static sizeof(ID_PREFIX) + ID_RANDOM])
 {
         int r;
 
@@ -92,8 +90,7 @@ static int session_journal(const struct cfg *cfg, struct session *s, const char 
                 s->root = given ? strdup(given) : xasprintf("%s/%s", streq(parent, "/") ? "" : parent, id);
                 if (!s->root)
                         return -ENOMEM;
-                r = journal_create(cfg->state_dir, id, s->root, given ? "given" : "owned", root_mount,
-                                   &s->j);
+                r = journal_create(cfg->state_dir, id, s->root, given ? "given" : "owned", &s->j);
                 if (r == -EEXIST && tries < 100)
                         continue;
                 if (r < 0)
@@ -112,12 +109,12 @@ static void session_abandon(struct session *s)
 
 /* Make the session: journal first, then the root it announces, mode 0700
  * until setup is done. */
-static int session_begin(const struct cfg *cfg, bool private_ns, struct session *s)
+static int session_begin(const struct cfg *cfg, struct session *s)
 {
         _cleanup_free_ char *parent = NULL;
         _cleanup_close_ int pfd = -1;
         char id[sizeof(ID_PREFIX) + ID_RANDOM];
-        uint64_t seq, root_mount;
+        uint64_t seq;
         int r;
 
         r = ensure_state_dir(cfg->state_dir);
@@ -127,13 +124,8 @@ static int session_begin(const struct cfg *cfg, bool private_ns, struct session 
         if (r < 0)
                 return log_errno(r, "root_parent %s", cfg->root_parent);
 
-        /* The mount the root will be reached through: teardown goes on
-         * only where the root is reached through the same one (not from
-         * another mount namespace, nor past a mount over root_parent). */
-        if (private_ns || mount_id_unique_at(pfd, "", &root_mount) < 0)
-                root_mount = 0;
         for (unsigned tries = 0;; tries++) {
-                r = session_journal(cfg, s, parent, NULL, root_mount, id);
+                r = session_journal(cfg, s, parent, NULL, id);
                 if (r < 0)
                         return r;
                 seq = s->j->recs[s->j->n_recs - 1].seq; /* J_ROOT's */
@@ -165,12 +157,10 @@ static int find_journal(const char *state_dir, const char *root_or_id, char **re
 
 /* --root DIR: the session uses an existing directory, which stays as it
  * is (its mode too); teardown removes only what cairn made in it. */
-static int session_begin_given(const struct cfg *cfg, const char *dir, bool private_ns,
-                               struct session *s)
+static int session_begin_given(const struct cfg *cfg, const char *dir, struct session *s)
 {
         _cleanup_free_ char *real = NULL, *other = NULL;
         char id[sizeof(ID_PREFIX) + ID_RANDOM];
-        uint64_t root_mount;
         int r;
 
         r = ensure_state_dir(cfg->state_dir);
@@ -190,9 +180,7 @@ static int session_begin_given(const struct cfg *cfg, const char *dir, bool priv
         if (s->root_fd < 0)
                 return log_errno(negative_errno(), "--root %s", real);
         s->owned_root = false;
-        if (private_ns || mount_id_unique_at(s->root_fd, "", &root_mount) < 0)
-                root_mount = 0;
-        return session_journal(cfg, s, NULL, real, root_mount, id);
+        return session_journal(cfg, s, NULL, real, id);
 }
 
 static int undo_all(struct session *s, struct loader *loader);
@@ -252,8 +240,7 @@ int engine_setup(const struct cfg *cfg, struct loader *loader, const struct setu
         status = calloc(cfg->n_entries + 1, sizeof *status);
         if (!status)
                 return -ENOMEM;
-        r = o && o->root_dir ? session_begin_given(cfg, o->root_dir, o->private_ns, &s)
-                             : session_begin(cfg, o && o->private_ns, &s);
+        r = o && o->root_dir ? session_begin_given(cfg, o->root_dir, &s) : session_begin(cfg, &s);
         if (r < 0)
                 goto rollback;
         if (o && o->owner > 0) {
@@ -485,46 +472,15 @@ static int undo_all(struct session *s, struct loader *loader)
         return r;
 }
 
-/* Whether the root is reached through the mount setup recorded: not from
- * another mount namespace (whose mounts are copies, with IDs of their
- * own: cairn's would look gone from there), nor through a mount placed
- * over root_parent or over the root since. */
-static bool root_reached_as_set_up(const struct session *s, uint64_t root_mount)
-{
-        _cleanup_free_ char *copy = NULL;
-        const char *via = s->root;
-        uint64_t here;
-        int k;
-
-        if (!root_mount)
-                return true; /* not recorded (an older cairn, an older kernel) */
-        if (s->root_fd >= 0)
-                k = mount_id_unique_at(s->root_fd, "", &here);
-        else if (s->owned_root && (copy = strdup(s->root))) {
-                /* Gone: its parent, on the same mount, says where we are. */
-                via = dirname(copy);
-                k = mount_id_unique_at(AT_FDCWD, via, &here);
-        } else
-                return true;
-        if (k < 0 || here == root_mount)
-                return true;
-        log_error("%s: reached through another mount than at setup (another mount namespace, or "
-                  "a mount over %s): nothing done; teardown finishes where setup ran, or once that "
-                  "mount is gone", s->root, via);
-        return false;
-}
-
 int engine_teardown_journal(struct journal *j, struct loader *loader)
 {
         struct session s = { .root_fd = -1, .j = j };
-        uint64_t root_mount = 0;
         int r;
 
         for (size_t i = 0; i < s.j->n_recs; i++)
                 if (s.j->recs[i].type == J_ROOT && !s.root) {
                         s.root = strdup(s.j->recs[i].a);
                         s.owned_root = streq(s.j->recs[i].b, "owned");
-                        root_mount = s.j->recs[i].n;
                 }
         s.id = s.j->id ? strdup(s.j->id) : NULL;
         if (s.root) {
@@ -532,10 +488,6 @@ int engine_teardown_journal(struct journal *j, struct loader *loader)
                 s.root_fd = open(s.root, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
                 if (s.root_fd < 0 && errno != ENOENT) {
                         (void) log_errno(negative_errno(), "open root %s", s.root);
-                        session_close(&s);
-                        return -EBUSY;
-                }
-                if (!root_reached_as_set_up(&s, root_mount)) {
                         session_close(&s);
                         return -EBUSY;
                 }

@@ -32,9 +32,6 @@ struct setup_opts {
         const char *root_dir; /* --root: build into this existing directory */
         pid_t owner;          /* --owner: 0 for none */
         unsigned long long owner_start; /* its start time (see owner.h) */
-        bool private_ns;      /* exec: mounts in a mount namespace of this
-                               * process's own, gone with it; teardown (gc)
-                               * may then run from any namespace */
 };
 
 /* 0: the root is ready (ret filled).

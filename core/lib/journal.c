@@ -26,7 +26,7 @@ static const char *const type_names[_J_MAX] = {
 
 /* Which arguments each type carries: s = string, n = number. */
 static const char *const type_args[_J_MAX] = {
-        [J_SESSION] = "ssn", [J_ROOT] = "ssn",  [J_OWNER] = "ss",   [J_ENTRY] = "ssn",
+        [J_SESSION] = "ssn", [J_ROOT] = "ss",  [J_OWNER] = "ss",   [J_ENTRY] = "ssn",
         [J_OPT] = "ss",     [J_SKIP] = "ss",  [J_END] = "ss",     [J_MKDIR] = "srn",
         [J_CREATE] = "srn", [J_MOUNT] = "ssn", [J_MOUNTED] = "rn", [J_UNDONE] = "r",
         [J_MODE] = "n",     [J_READY] = "",   [J_FAILED] = "",    [J_TEARDOWN] = "",
@@ -249,7 +249,7 @@ static int parse_line(char *line, struct jrec *ret)
                  * mount's unique ID: 0, unknown. */
                 if (!tok && (t == J_MKDIR || t == J_CREATE) && a == args + 1)
                         break;
-                if (!tok && (t == J_MOUNT || t == J_ROOT) && a == args + 2)
+                if (!tok && t == J_MOUNT && a == args + 2)
                         break;
                 if (!tok)
                         goto bad;
@@ -371,7 +371,7 @@ static int link_tmpfile(int fd, const char *path)
 }
 
 int journal_create(const char *state_dir, const char *id, const char *root, const char *how,
-                   uint64_t root_mount, struct journal **ret)
+                   struct journal **ret)
 {
         _cleanup_free_ char *path = xasprintf("%s/%s.journal", state_dir, id);
         _cleanup_free_ char *tmp = xasprintf("%s/.%s.journal.new", state_dir, id);
@@ -410,7 +410,7 @@ int journal_create(const char *state_dir, const char *id, const char *root, cons
         r = j->id ? journal_note(j, J_SESSION, id, JOURNAL_VERSION, 0, (uint64_t) time(NULL), NULL)
                   : -ENOMEM;
         if (r >= 0 && root)
-                r = journal_note(j, J_ROOT, root, how, 0, root_mount, NULL);
+                r = journal_note(j, J_ROOT, root, how, 0, 0, NULL);
         if (r >= 0)
                 r = journal_commit(j);
         if (r >= 0)

@@ -23,9 +23,7 @@
 
 enum jtype {
         J_SESSION,  /* a = id, b = format version, n = creation time (Unix) */
-        J_ROOT,     /* a = absolute root path, b = "owned" | "given", n = the
-                     * unique ID of the mount it is reached through (the
-                     * root_parent's for an owned root), 0 if unknown */
+        J_ROOT,     /* a = absolute root path, b = "owned" | "given" */
         J_OWNER,    /* a = pid, b = process start time (clock ticks) */
         J_ENTRY,    /* a = entry name, b = plugin path, n = 1 if it has a teardown */
         J_OPT,      /* a = key, b = value (of the last J_ENTRY) */
@@ -74,11 +72,10 @@ enum journal_lock {
 
 /* Create STATE_DIR/ID.journal exclusively (-EEXIST if it exists), lock it,
  * and write the J_SESSION record, with root (if not NULL) a J_ROOT record
- * (root, how, root_mount: the unique ID of the mount the root is reached
- * through, 0 if unknown) in the same write: both are there before the
- * journal has a name. */
+ * (root, how) in the same write: both are there before the journal has a
+ * name. */
 int journal_create(const char *state_dir, const char *id, const char *root, const char *how,
-                   uint64_t root_mount, struct journal **ret);
+                   struct journal **ret);
 
 /* The root a journal announces (its J_ROOT), read without a lock and
  * without reading further: for a journal the rest of which cannot be

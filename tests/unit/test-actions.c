@@ -140,7 +140,7 @@ static int setup(void **state)
         assert_int_equal(mkdir(f->root, 0700), 0);
         f->s.root = f->root;
         f->s.root_fd = open(f->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
-        assert_int_equal(journal_create(f->dir, "cairn-unit00", NULL, NULL, 0, &f->s.j), 0);
+        assert_int_equal(journal_create(f->dir, "cairn-unit00", NULL, NULL, &f->s.j), 0);
         f->ctx = (struct cairn_ctx) { .s = &f->s, .entry = "t" };
         assert_int_equal(loader_new(NULL, &f->l), 0);
         trace[0] = '\0';

@@ -106,7 +106,7 @@ static void test_roundtrip(void **state)
         struct journal *j, *k;
         uint64_t seq;
 
-        assert_int_equal(journal_create(f->dir, "cairn-abcdef", NULL, NULL, 0, &j), 0);
+        assert_int_equal(journal_create(f->dir, "cairn-abcdef", NULL, NULL, &j), 0);
         assert_int_equal(journal_append(j, J_ROOT, "/tmp/with space/cairn-abcdef", "owned", 0, 0, NULL), 0);
         assert_int_equal(journal_append(j, J_ENTRY, "runsc", "/usr/lib/cairn/binbind.so", 0, 1, NULL), 0);
         assert_int_equal(journal_append(j, J_OPT, "source", "", 0, 0, NULL), 0);
@@ -142,8 +142,8 @@ static void test_exclusive_create(void **state)
         struct fixture *f = *state;
         struct journal *j, *k;
 
-        assert_int_equal(journal_create(f->dir, "cairn-abcdef", NULL, NULL, 0, &j), 0);
-        assert_int_equal(journal_create(f->dir, "cairn-abcdef", NULL, NULL, 0, &k), -EEXIST);
+        assert_int_equal(journal_create(f->dir, "cairn-abcdef", NULL, NULL, &j), 0);
+        assert_int_equal(journal_create(f->dir, "cairn-abcdef", NULL, NULL, &k), -EEXIST);
         assert_int_equal(journal_remove(j), 0);
 }
 
@@ -157,14 +157,14 @@ static void test_create_with_root(void **state)
         ssize_t n;
         int fd;
 
-        assert_int_equal(journal_create(f->dir, "cairn-abcdef", "/r/cairn-abcdef", "owned", 0, &j), 0);
+        assert_int_equal(journal_create(f->dir, "cairn-abcdef", "/r/cairn-abcdef", "owned", &j), 0);
         fd = open(f->path, O_RDONLY | O_CLOEXEC);
         assert_true(fd >= 0);
         n = read(fd, text, sizeof text - 1);
         close(fd);
         assert_true(n > 0);
         assert_non_null(strstr(text, "0 session cairn-abcdef "));
-        assert_non_null(strstr(text, "\n1 root /r/cairn-abcdef owned 0\n"));
+        assert_non_null(strstr(text, "\n1 root /r/cairn-abcdef owned\n"));
         assert_int_equal(j->n_pending, 0);
         assert_int_equal(journal_append(j, J_MOUNTED, NULL, NULL, 0, UINT64_MAX, NULL), 0);
         assert_int_equal(journal_append(j, J_MOUNTED, NULL, NULL, 10, 9, NULL), 0);
@@ -188,7 +188,7 @@ static void test_mount_without_unique_id(void **state)
         struct fixture *f = *state;
         struct journal *j, *k;
 
-        assert_int_equal(journal_create(f->dir, "cairn-abcdef", "/r/cairn-abcdef", "owned", 0, &j), 0);
+        assert_int_equal(journal_create(f->dir, "cairn-abcdef", "/r/cairn-abcdef", "owned", &j), 0);
         journal_free(j);
         append_raw(f->path, "2 mount /p proc\n3 mount /q bind 2147483650\n");
         assert_int_equal(journal_open(f->path, JOURNAL_WAIT, &k), 0);
@@ -205,7 +205,7 @@ static void test_torn_last_line(void **state)
         struct fixture *f = *state;
         struct journal *j;
 
-        assert_int_equal(journal_create(f->dir, "cairn-abcdef", NULL, NULL, 0, &j), 0);
+        assert_int_equal(journal_create(f->dir, "cairn-abcdef", NULL, NULL, &j), 0);
         assert_int_equal(journal_append(j, J_MKDIR, "/proc", NULL, 0, 0, NULL), 0);
         journal_free(j);
         /* A crash in the middle of writing the next record. */
@@ -224,7 +224,7 @@ static void test_directory_of_a_name(void **state)
         struct fixture *f = *state;
         struct journal *j;
 
-        assert_int_equal(journal_create(f->dir, "cairn-abcdef", NULL, NULL, 0, &j), 0);
+        assert_int_equal(journal_create(f->dir, "cairn-abcdef", NULL, NULL, &j), 0);
         assert_int_equal(journal_append(j, J_CREATE, "/x", NULL, 2049, 77, NULL), 0);
         journal_free(j);
         append_raw(f->path, "2 mkdir /old\n");
@@ -293,7 +293,7 @@ static void test_lock_and_gone(void **state)
         pid_t pid;
         char c;
 
-        assert_int_equal(journal_create(f->dir, "cairn-abcdef", NULL, NULL, 0, &j), 0);
+        assert_int_equal(journal_create(f->dir, "cairn-abcdef", NULL, NULL, &j), 0);
         assert_int_equal(pipe(pipefd), 0);
         pid = fork();
         assert_true(pid >= 0);
@@ -323,7 +323,7 @@ static void test_notes_wait_for_the_next_append(void **state)
         struct journal *j, *k;
         uint64_t seq;
 
-        assert_int_equal(journal_create(f->dir, "cairn-abcdef", NULL, NULL, 0, &j), 0);
+        assert_int_equal(journal_create(f->dir, "cairn-abcdef", NULL, NULL, &j), 0);
         n_write = 0;
         assert_int_equal(journal_note(j, J_ENTRY, "runsc", "/p/binbind.so", 0, 0, NULL), 0);
         assert_int_equal(journal_note(j, J_OPT, "source", "/usr/bin/runsc", 0, 0, NULL), 0);
@@ -358,7 +358,7 @@ static void test_notes_flush_when_many(void **state)
         struct journal *j;
         unsigned i;
 
-        assert_int_equal(journal_create(f->dir, "cairn-abcdef", NULL, NULL, 0, &j), 0);
+        assert_int_equal(journal_create(f->dir, "cairn-abcdef", NULL, NULL, &j), 0);
         n_write = 0;
         for (i = 0; n_write == 0 && i < 10000; i++)
                 assert_int_equal(journal_note(j, J_UNDONE, NULL, NULL, 1000000 + i, 0, NULL), 0);
@@ -376,7 +376,7 @@ static void test_free_writes_remove_drops(void **state)
         struct fixture *f = *state;
         struct journal *j;
 
-        assert_int_equal(journal_create(f->dir, "cairn-abcdef", NULL, NULL, 0, &j), 0);
+        assert_int_equal(journal_create(f->dir, "cairn-abcdef", NULL, NULL, &j), 0);
         assert_int_equal(journal_note(j, J_UNDONE, NULL, NULL, 5, 0, NULL), 0);
         journal_free(j);
         assert_int_equal(lines_on_disk(f->path), 2);
@@ -410,7 +410,7 @@ static void test_sync_only_off_tmpfs(void **state)
 
                 fake_fs_type = cases[i].fs_type;
                 n_fdatasync = n_write = 0;
-                assert_int_equal(journal_create(f->dir, "cairn-abcdef", NULL, NULL, 0, &j), 0);
+                assert_int_equal(journal_create(f->dir, "cairn-abcdef", NULL, NULL, &j), 0);
                 assert_int_equal(journal_note(j, J_ENTRY, "e", "/p/e.so", 0, 0, NULL), 0);
                 assert_int_equal(journal_append(j, J_MKDIR, "/d", NULL, 0, 0, NULL), 0);
                 assert_int_equal(journal_append(j, J_READY, NULL, NULL, 0, 0, NULL), 0);

@@ -14,7 +14,7 @@ static struct journal *scratch_journal(char **dir)
         struct journal *j;
 
         *dir = scratch_dir();
-        assert_int_equal(journal_create(*dir, "cairn-sess00", NULL, NULL, 0, &j), 0);
+        assert_int_equal(journal_create(*dir, "cairn-sess00", NULL, NULL, &j), 0);
         return j;
 }
 
