@@ -13,7 +13,9 @@
 #include "trust.h"
 #include "util.h"
 
-#define JOURNAL_VERSION "1"
+/* 2: J_MOUNT's unique mount ID (a third field).  A cairn reads journals
+ * of its version and older ones, and says so of a newer one. */
+#define JOURNAL_VERSION "2"
 
 static const char *const type_names[_J_MAX] = {
         [J_SESSION] = "session", [J_ROOT] = "root",       [J_OWNER] = "owner",
@@ -312,6 +314,16 @@ static int read_records(struct journal *j, size_t size)
                         log_error("%s:%u: unreadable journal record", j->path, lineno);
                         break;
                 }
+                if (lineno == 1 && rec.type == J_SESSION && rec.b &&
+                    strtoul(rec.b, NULL, 10) > strtoul(JOURNAL_VERSION, NULL, 10)) {
+                        log_error("%s: written by a newer cairn (journal version %s; this one reads "
+                                  "up to %s): finish the session with that cairn", j->path, rec.b,
+                                  JOURNAL_VERSION);
+                        free(rec.a);
+                        free(rec.b);
+                        r = -EPROTONOSUPPORT;
+                        break;
+                }
                 r = push(j, &rec);
                 if (r < 0) {
                         free(rec.a);
@@ -437,23 +449,25 @@ int journal_root_of(const char *path, char **ret_root)
         r = read_all(fd, 0, &buf, &len);
         if (r < 0)
                 return r;
-        /* Record by record, up to the first J_ROOT (the second record of
-         * every journal): what follows it need not be readable. */
+        /* Line by line, up to the first J_ROOT (the second record of
+         * every journal), of which only the number, the type and the path
+         * are read: a newer cairn may write more. */
         for (char *line = buf, *nl; line < buf + len; line = nl + 1) {
-                struct jrec rec;
+                char *save = NULL, *seq, *type, *root;
 
                 nl = memchr(line, '\n', (size_t) (buf + len - line));
                 if (!nl)
                         break;
                 *nl = '\0';
-                if (parse_line(line, &rec) < 0)
+                seq = strtok_r(line, " ", &save);
+                type = seq ? strtok_r(NULL, " ", &save) : NULL;
+                if (!type)
                         break;
-                free(rec.b);
-                if (rec.type == J_ROOT) {
-                        *ret_root = rec.a;
-                        return 0;
-                }
-                free(rec.a);
+                if (!streq(type, type_names[J_ROOT]))
+                        continue;
+                root = strtok_r(NULL, " ", &save);
+                *ret_root = root ? decode(root) : NULL;
+                return *ret_root ? 0 : -EBADMSG;
         }
         return -EBADMSG;
 }

@@ -480,20 +480,23 @@ static int file_state(int dfd, const char *name)
         return S_ISREG(stx.stx_mode) && stx.stx_size == 0 ? 1 : 2;
 }
 
-/* Whether `path` (inside the root) is below a mount cairn journaled. */
-static bool inside_cairns_mount(const struct undo *u, const char *path)
+/* A name cairn made, not found where it made it: gone (removed by a
+ * teardown that crashed before saying so, or with a mount of cairn's that
+ * held it), unless a mount cairn did not make covers its directory or one
+ * above, inside the root: then hidden under it, and kept on record. */
+static int not_found(struct undo *u, const char *full)
 {
-        for (size_t i = 0; i < u->n; i++) {
-                const struct jrec *m = &u->s->j->recs[i];
-                size_t n;
+        struct mountinfo *tb;
+        const char *t;
+        int k = mounts(u, &tb);
 
-                if (m->type != J_MOUNT || !m->a)
-                        continue;
-                n = strlen(m->a);
-                if (strncmp(m->a, path, n) == 0 && (path[n] == '/' || streq(m->a, "/")) && path[n])
-                        return true;
-        }
-        return false;
+        if (k < 0)
+                return k;
+        t = mountinfo_covering(tb, u->s->root, full, is_cairns, u);
+        if (!t)
+                return 0;
+        log_error("%s: not removed: %s is mounted over its directory (not by cairn)", full, t);
+        return -EBUSY;
 }
 
 static int undo_remove(struct undo *u, const struct jrec *r)
@@ -515,7 +518,7 @@ static int undo_remove(struct undo *u, const struct jrec *r)
                 return 0; /* the root is gone, and everything in it */
         k = parent_of(u, r->a, &dfd, &name);
         if (k == -ENOENT)
-                return 0;
+                return not_found(u, full);
         if (k < 0)
                 return log_errno(k, "%s: open parent", full);
         /* Never through a mount: the directory must be the one cairn made
@@ -529,14 +532,10 @@ static int undo_remove(struct undo *u, const struct jrec *r)
                         struct statx stx;
                         const char *t;
 
-                        /* Gone with a mount of cairn's that held it (unmounted
-                         * by a teardown that crashed before saying so): only
-                         * a name made inside one of cairn's mounts can be.
-                         * Any other is hidden, by a mount over its directory
-                         * or one above. */
-                        if (statx(dfd, name, AT_SYMLINK_NOFOLLOW, 0, &stx) < 0 && errno == ENOENT &&
-                            inside_cairns_mount(u, r->a))
-                                return 0;
+                        /* Not there: gone with a mount of cairn's that held
+                         * it, or hidden by one over its directory. */
+                        if (statx(dfd, name, AT_SYMLINK_NOFOLLOW, 0, &stx) < 0 && errno == ENOENT)
+                                return not_found(u, full);
                         t = mounts(u, &tb) >= 0 ? mountinfo_covering(tb, u->s->root, full, is_cairns, u)
                                                 : NULL;
                         log_error("%s: not removed: %s is mounted over its directory (not by cairn)",

@@ -152,6 +152,26 @@ umount "$ROOT/etc"
 run_cairn -c "$IT_CONF" gc
 is "$RC" 0 "once it is gone, gc exits 0 (x removed)"
 assert_gone "empty foreign mount over a parent" "$ROOT" "$ID"
+# Two levels down: /etc/d cannot even be opened under the foreign mount;
+# that is not "gone" either.
+write_conf "$IT_CONF" "exd" <<EOF_CONF
+[exd]
+plugin = binbind
+source = $IT_RUNTIME
+target = /etc/d/x
+EOF_CONF
+setup_root "empty foreign mount two levels up" -c "$IT_CONF" || done_testing
+shim_cairn CAIRN_SHIM_KILL_AT=$td_kill -- -c "$IT_CONF" teardown "$ROOT"
+is "$RC" 137 "teardown killed once /etc/d/x is unmounted"
+mount -t tmpfs foreign "$ROOT/etc" || bail "mount a tmpfs over $ROOT/etc"
+run_cairn -c "$IT_CONF" gc
+is "$RC" 3 "gc exits 3: an empty foreign mount covers /etc, two levels above /etc/d/x"
+check "gc names the mount over the directory (two levels)" \
+        grep -q "$ROOT/etc/d/x: not removed: $ROOT/etc is mounted over its directory" <<<"$ERR"
+umount "$ROOT/etc"
+run_cairn -c "$IT_CONF" gc
+is "$RC" 0 "once it is gone, gc exits 0 (/etc/d/x and /etc/d removed)"
+assert_gone "empty foreign mount two levels up" "$ROOT" "$ID"
 
 # ---- a setup that dies right after a mount; a foreign mount on top ------------
 

@@ -200,6 +200,30 @@ static void test_mount_without_unique_id(void **state)
         assert_int_equal(journal_remove(k), 0);
 }
 
+/* A journal from a newer cairn is refused as such (not "unreadable"), and
+ * its root is still known: the J_ROOT's first fields are read, whatever
+ * follows them. */
+static void test_newer_version(void **state)
+{
+        struct fixture *f = *state;
+        struct journal *j;
+        char *root = NULL;
+        int fd = open(f->path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+
+        assert_true(fd >= 0);
+        close(fd);
+        append_raw(f->path, "0 session cairn-abcdef 99 0\n1 root /r/cairn-abcdef owned 7 8 9\n"
+                            "2 future-record x\n");
+        logs_capture();
+        assert_int_equal(journal_open(f->path, JOURNAL_WAIT, &j), -EPROTONOSUPPORT);
+        assert_logged("written by a newer cairn (journal version 99");
+        logs_release();
+        assert_int_equal(journal_root_of(f->path, &root), 0);
+        assert_string_equal(root, "/r/cairn-abcdef");
+        free(root);
+        assert_int_equal(unlink(f->path), 0);
+}
+
 static void test_torn_last_line(void **state)
 {
         struct fixture *f = *state;
@@ -428,6 +452,7 @@ int main(void)
                 cmocka_unit_test_setup_teardown(test_exclusive_create, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_create_with_root, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_mount_without_unique_id, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_newer_version, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_torn_last_line, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_directory_of_a_name, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_garbage_refused, setup, teardown),
