@@ -147,7 +147,7 @@ mount -t tmpfs foreign "$ROOT/etc" || bail "mount a tmpfs over $ROOT/etc"
 run_cairn -c "$IT_CONF" gc
 is "$RC" 3 "gc exits 3: an empty foreign mount covers the directory of /etc/x"
 check "gc names the mount over the directory (empty)" \
-        grep -q "$ROOT/etc/x: not removed: $ROOT/etc is mounted over its directory" <<<"$ERR"
+        grep -q "$ROOT/etc/x: not removed: hidden under $ROOT/etc" <<<"$ERR"
 umount "$ROOT/etc"
 run_cairn -c "$IT_CONF" gc
 is "$RC" 0 "once it is gone, gc exits 0 (x removed)"
@@ -167,11 +167,26 @@ mount -t tmpfs foreign "$ROOT/etc" || bail "mount a tmpfs over $ROOT/etc"
 run_cairn -c "$IT_CONF" gc
 is "$RC" 3 "gc exits 3: an empty foreign mount covers /etc, two levels above /etc/d/x"
 check "gc names the mount over the directory (two levels)" \
-        grep -q "$ROOT/etc/d/x: not removed: $ROOT/etc is mounted over its directory" <<<"$ERR"
+        grep -q "$ROOT/etc/d/x: not removed: hidden under $ROOT/etc" <<<"$ERR"
 umount "$ROOT/etc"
 run_cairn -c "$IT_CONF" gc
 is "$RC" 0 "once it is gone, gc exits 0 (/etc/d/x and /etc/d removed)"
 assert_gone "empty foreign mount two levels up" "$ROOT" "$ID"
+# A rootfs that is a mount of its own from before setup (an OCI bundle's,
+# say) holds what cairn makes in it; it hides nothing.  A teardown killed
+# after removing /etc/d/x and /etc/d: gc finishes, exit 0.
+rootfs=$IT_DIR/bundle/rootfs
+mkdir -p "$rootfs" && mount -t tmpfs bundle "$rootfs" || bail "mount a tmpfs rootfs"
+run_cairn -c "$IT_CONF" setup --root "$rootfs"
+is "$RC" 0 "setup --root on a mounted rootfs"
+id=$(ls "$IT_STATE" | sed -n 's/\.journal$//p' | head -1)
+shim_cairn CAIRN_SHIM_KILL_AT=unlinkat:2 -- -c "$IT_CONF" teardown "$rootfs"
+is "$RC" 137 "its teardown killed after two removals"
+run_cairn -c "$IT_CONF" gc
+is "$RC" 0 "gc finishes it: exit 0"
+check "nothing of the session is left in state_dir" dir_is_empty "$IT_STATE"
+check "the rootfs has nothing of cairn's left" sh -c '[ -z "$(ls -A "$1")" ]' sh "$rootfs"
+umount "$rootfs"
 
 # ---- a setup that dies right after a mount; a foreign mount on top ------------
 
