@@ -480,67 +480,6 @@ static int file_state(int dfd, const char *name)
         return S_ISREG(stx.stx_mode) && stx.stx_size == 0 ? 1 : 2;
 }
 
-/* Whether the name of record `i` lived on a mount cairn journaled before
- * it (a J_MOUNT at a directory above it) that is now gone: unmounted in
- * this pass, or by a teardown that crashed before saying so (statmount()
- * no longer finds its unique ID). */
-static bool on_gone_cairn_mount(struct undo *u, size_t i)
-{
-        const char *path = u->s->j->recs[i].a;
-
-        for (size_t m = 0; m < i; m++) {
-                const struct jrec *r = &u->s->j->recs[m];
-                size_t n;
-                uint64_t old;
-
-                if (r->type != J_MOUNT || !r->a)
-                        continue;
-                n = strlen(r->a);
-                if (strncmp(r->a, path, n) != 0 || (path[n] != '/' && !streq(r->a, "/")))
-                        continue;
-                if (u->undone[m] || (r->n && mount_id_of_unique(r->n, &old) == -ENOENT))
-                        return true;
-        }
-        return false;
-}
-
-/* A name cairn made, not found where it made it.  Gone (removed by a
- * teardown that crashed before saying so, or with a mount of cairn's that
- * held it), unless hidden by a mount over its directory or one above: the
- * nearest directory above it that is there tells, by the filesystem it is
- * on (st_dev) against the one cairn made the name on.  A mount that was
- * there before setup (a runtime's rootfs, say) holds the name, on its own
- * filesystem; it does not hide it. */
-static int not_found(struct undo *u, const struct jrec *r, const char *full)
-{
-        _cleanup_free_ char *above = strdup(r->a);
-        struct mountinfo *tb;
-        struct stat st;
-        const char *t;
-        int fd = -1, k = -ENOENT;
-
-        if (!above)
-                return -ENOMEM;
-        if (!r->ref && !r->n)
-                return 0; /* a journal too old to say where it was made */
-        for (char *slash; k == -ENOENT && (slash = strrchr(above, '/'));) {
-                *slash = '\0';
-                k = open_beneath(u->s->root_fd, *above ? above : "/", O_PATH | O_DIRECTORY, &fd);
-        }
-        if (k < 0)
-                return log_errno(k, "%s: open a directory above it", full);
-        k = fstat(fd, &st) < 0 ? negative_errno() : 0;
-        close(fd);
-        if (k < 0)
-                return log_errno(k, "%s: stat a directory above it", full);
-        if ((uint64_t) st.st_dev == r->ref || on_gone_cairn_mount(u, (size_t) (r - u->s->j->recs)))
-                return 0;
-        t = mounts(u, &tb) >= 0 ? mountinfo_covering(tb, u->s->root, full, is_cairns, u) : NULL;
-        log_error("%s: not removed: hidden under %s, mounted over its directory or one above "
-                  "(not by cairn, or not yet unmounted)", full, t ? t : "a mount");
-        return -EBUSY;
-}
-
 static int undo_remove(struct undo *u, const struct jrec *r)
 {
         _cleanup_free_ char *full = NULL;
@@ -560,7 +499,7 @@ static int undo_remove(struct undo *u, const struct jrec *r)
                 return 0; /* the root is gone, and everything in it */
         k = parent_of(u, r->a, &dfd, &name);
         if (k == -ENOENT)
-                return not_found(u, r, full);
+                return 0;
         if (k < 0)
                 return log_errno(k, "%s: open parent", full);
         /* Never through a mount: the directory must be the one cairn made
@@ -574,10 +513,12 @@ static int undo_remove(struct undo *u, const struct jrec *r)
                         struct statx stx;
                         const char *t;
 
-                        /* Not there: gone with a mount of cairn's that held
-                         * it, or hidden by one over its directory. */
+                        /* Gone with a mount of cairn's that held it (unmounted
+                         * by a teardown that crashed before saying so).  (Or
+                         * hidden under a mount placed over its directory after
+                         * such a crash: not told apart; see cairn(8), BUGS.) */
                         if (statx(dfd, name, AT_SYMLINK_NOFOLLOW, 0, &stx) < 0 && errno == ENOENT)
-                                return not_found(u, r, full);
+                                return 0;
                         t = mounts(u, &tb) >= 0 ? mountinfo_covering(tb, u->s->root, full, is_cairns, u)
                                                 : NULL;
                         log_error("%s: not removed: %s is mounted over its directory (not by cairn)",
