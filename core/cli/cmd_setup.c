@@ -54,13 +54,20 @@ static void print_json(const struct cfg *cfg, const struct setup_result *res)
 
 int cli_check_root_dir(const char *dir)
 {
-        struct stat st;
+        struct stat st, host;
 
         if (stat(dir, &st) < 0)
                 return log_errno(negative_errno(), "--root %s", dir);
         if (!S_ISDIR(st.st_mode)) {
                 log_error("--root %s: not a directory", dir);
                 return -ENOTDIR;
+        }
+        /* The stack would mount over the host's own /proc, /dev/kvm...;
+         * and a runtime that means it has a bug. */
+        if (stat("/", &host) == 0 && st.st_dev == host.st_dev && st.st_ino == host.st_ino) {
+                log_error("--root %s: the host's root directory; a sandbox root must be "
+                          "another one", dir);
+                return -EINVAL;
         }
         return 0;
 }

@@ -322,6 +322,10 @@ check "--root missing: not created" test ! -e "$IT_HOST/nonexistent"
 refused "--root a file" "" "not a directory" -- "$@" setup --root "$R/etc/keep"
 # 58. --root with no argument.
 refused "--root without DIR" "" "Usage:" -- "$@" setup --root
+# 58b. --root that is the host's root, by any name.
+refused "--root /" "" "the host's root directory" -- "$@" setup --root /
+refused "--root /tmp/.." "" "the host's root directory" -- "$@" setup --root /tmp/..
+refused "exec --root /" "" "the host's root directory" -- "$@" exec --root / -- /bin/true
 # 59. A config file that does not exist.
 refused "-c missing file" "" "$IT_DIR/nosuch.conf" "No such file" -- -c "$IT_DIR/nosuch.conf" check
 # 60. A directory as the config file.
