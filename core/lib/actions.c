@@ -147,10 +147,6 @@ int make_mount_point(struct cairn_ctx *ctx, const char *path, bool dir, struct m
         struct stat st;
         int r;
 
-        if (streq(path, "/")) {
-                cairn_log(ctx, CAIRN_LOG_ERR, "cannot mount over the root itself");
-                return -EINVAL;
-        }
         r = open_beneath(ctx->s->root_fd, path, O_PATH, &fd);
         if (r == -ENOENT) {
                 int dfd;

@@ -32,7 +32,8 @@ struct mount_intent {
         bool on_record;
 };
 
-/* An O_PATH descriptor of the mount point `path`, made (journaled) as a
+/* An O_PATH descriptor of the mount point `path` (a target the caller
+ * checked, not "/"), made (journaled) as a
  * directory or an empty file when missing; an existing one must be of the
  * same kind.  With `mi` whose unique ID is known, a mount point made here
  * goes on record with the mount's J_MOUNT (mi->on_record); one that was

@@ -141,17 +141,23 @@ int open_parent_beneath(int root_fd, const char *path, int *ret_dirfd, const cha
         return 0;
 }
 
-int mount_id_unique_at(int dirfd, const char *name, uint64_t *ret_id)
+/* The mount ID of `name` in `dirfd` ("": dirfd itself) of the kind `mask`
+ * asks for: STATX_MNT_ID (mountinfo's) or STATX_MNT_ID_UNIQUE. */
+static int mount_id_at(int dirfd, const char *name, unsigned mask, uint64_t *ret_id)
 {
         struct statx stx;
 
-        if (statx(dirfd, name, (name[0] ? 0 : AT_EMPTY_PATH) | AT_SYMLINK_NOFOLLOW,
-                  STATX_MNT_ID_UNIQUE, &stx) < 0)
+        if (statx(dirfd, name, (name[0] ? 0 : AT_EMPTY_PATH) | AT_SYMLINK_NOFOLLOW, mask, &stx) < 0)
                 return negative_errno();
-        if (!(stx.stx_mask & STATX_MNT_ID_UNIQUE))
+        if (!(stx.stx_mask & mask))
                 return -EOPNOTSUPP;
         *ret_id = stx.stx_mnt_id;
         return 0;
+}
+
+int mount_id_unique_at(int dirfd, const char *name, uint64_t *ret_id)
+{
+        return mount_id_at(dirfd, name, STATX_MNT_ID_UNIQUE, ret_id);
 }
 
 #ifndef __NR_statmount
@@ -180,16 +186,23 @@ struct mount_status {
         uint64_t spare2[50];
 };
 
-#define STATMOUNT_MNT_BASIC_ 0x00000002U
+#ifndef STATMOUNT_MNT_BASIC
+#define STATMOUNT_MNT_BASIC 0x00000002U
+#endif
+#ifndef MNT_ID_REQ_SIZE_VER0
+#define MNT_ID_REQ_SIZE_VER0 24
+#endif
 
 int mount_id_of_unique(uint64_t unique, uint64_t *ret_id)
 {
-        struct mount_id_request req = { .size = 24, .mnt_id = unique, .param = STATMOUNT_MNT_BASIC_ };
+        struct mount_id_request req = {
+                .size = MNT_ID_REQ_SIZE_VER0, .mnt_id = unique, .param = STATMOUNT_MNT_BASIC,
+        };
         struct mount_status st = {};
 
         if (syscall(__NR_statmount, &req, &st, sizeof st, 0) < 0)
                 return negative_errno();
-        if (!(st.mask & STATMOUNT_MNT_BASIC_) || st.mnt_id != unique)
+        if (!(st.mask & STATMOUNT_MNT_BASIC) || st.mnt_id != unique)
                 return -EOPNOTSUPP;
         *ret_id = st.mnt_id_old;
         return 0;
@@ -197,12 +210,5 @@ int mount_id_of_unique(uint64_t unique, uint64_t *ret_id)
 
 int fd_mount_id(int fd, uint64_t *ret_id)
 {
-        struct statx stx;
-
-        if (statx(fd, "", AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW, STATX_MNT_ID, &stx) < 0)
-                return negative_errno();
-        if (!(stx.stx_mask & STATX_MNT_ID))
-                return -EOPNOTSUPP;
-        *ret_id = stx.stx_mnt_id;
-        return 0;
+        return mount_id_at(fd, "", STATX_MNT_ID, ret_id);
 }
