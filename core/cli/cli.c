@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Global options and command dispatch; only this layer exits. */
+#include <fcntl.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <sys/stat.h>
 
@@ -41,7 +43,7 @@ static const char usage_text[] =
         "Exit status: 0 done; 1 setup failed and was rolled back; 2 bad usage,\n"
         "config or plugin (nothing done); 3 something could not be undone.\n";
 
-int cli_load(struct cli *cli, struct cfg **ret_cfg, struct loader **ret_loader)
+int cli_load(struct cli *cli, unsigned dirs, struct cfg **ret_cfg, struct loader **ret_loader)
 {
         struct cfg *cfg = NULL;
         struct loader *l = NULL;
@@ -50,6 +52,9 @@ int cli_load(struct cli *cli, struct cfg **ret_cfg, struct loader **ret_loader)
         r = cfg_load(cli->config, cli->confdir, &cli->vars, &cfg);
         if (r < 0)
                 return r;
+        r = cfg_check_dirs(cfg, dirs | CFG_DIR_PLUGIN);
+        if (r < 0)
+                goto fail;
         r = loader_new(cfg->plugin_dir, &l);
         if (r < 0)
                 goto fail;
@@ -65,7 +70,7 @@ fail:
         return r;
 }
 
-int cli_load_settings(struct cli *cli, struct cfg **ret_cfg, struct loader **ret_loader)
+int cli_load_settings(struct cli *cli, unsigned dirs, struct cfg **ret_cfg, struct loader **ret_loader)
 {
         struct cfg *cfg = NULL;
         int r;
@@ -73,6 +78,11 @@ int cli_load_settings(struct cli *cli, struct cfg **ret_cfg, struct loader **ret
         r = cfg_load_settings(cli->config, cli->confdir, &cfg);
         if (r < 0)
                 return r;
+        r = cfg_check_dirs(cfg, dirs);
+        if (r < 0) {
+                cfg_free(cfg);
+                return r;
+        }
         r = loader_new(cfg->plugin_dir, ret_loader);
         if (r < 0) {
                 cfg_free(cfg);
@@ -101,6 +111,46 @@ int cli_no_options(int argc, char *argv[], const char *usage, bool takes_args)
                 return -EINVAL;
         }
         return 0;
+}
+
+bool cli_stdout_was_closed;
+
+/* Descriptors 0, 1 and 2 open before anything else is: a cairn started
+ * with one of them closed (`2>&-`) would otherwise get it for the first
+ * file it opens (a journal) and write its messages into that file.  The
+ * missing ones get /dev/null, as setuid-era tools do.  -1 if one cannot
+ * be had: nothing can be done safely then. */
+static int open_std_fds(void)
+{
+        for (int fd = 0; fd <= 2; fd++) {
+                int n;
+
+                if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF)
+                        continue;
+                if (fd == STDOUT_FILENO)
+                        cli_stdout_was_closed = true;
+                /* The lowest free number is fd itself: the ones below
+                 * it are open by now. */
+                n = open("/dev/null", O_RDWR | O_NOCTTY);
+                if (n != fd) {
+                        if (n >= 0)
+                                close(n);
+                        return -1;
+                }
+        }
+        return 0;
+}
+
+/* A reader that went away (`cairn setup | head -c0`) is a failed write,
+ * handled where it happens (setup rolls back), not a death by SIGPIPE that
+ * leaves a root nobody knows of; a file size limit (`ulimit -f`) is a
+ * failed journal write (EFBIG), not a death mid-record. */
+static void ignore_signals(void)
+{
+        struct sigaction ign = { .sa_handler = SIG_IGN };
+
+        (void) sigaction(SIGPIPE, &ign, NULL);
+        (void) sigaction(SIGXFSZ, &ign, NULL);
 }
 
 static const struct {
@@ -132,6 +182,9 @@ __attribute__((visibility("default"))) int cairn_main(int argc, char *argv[])
         struct cli cli = { .config = CAIRN_CONF_FILE, .confdir = CAIRN_CONF_DIR };
         int c, level = CAIRN_LOG_NOTICE, status = EXIT_USAGE;
 
+        if (open_std_fds() < 0)
+                return EXIT_USAGE; /* nowhere to say it, either */
+        ignore_signals();
         /* Everything cairn creates gets exactly the mode it asks for. */
         umask(022);
         while ((c = getopt_long(argc, argv, "+c:vqh", opts, NULL)) != -1) {

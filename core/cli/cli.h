@@ -21,6 +21,9 @@ struct cli {
         struct cfg_vars vars;
 };
 
+/* stdout was closed when cairn started (it is /dev/null now). */
+extern bool cli_stdout_was_closed;
+
 __attribute__((visibility("default"))) int cairn_main(int argc, char *argv[]);
 
 int cmd_setup(struct cli *cli, int argc, char *argv[]);
@@ -31,13 +34,13 @@ int cmd_list(struct cli *cli, int argc, char *argv[]);
 int cmd_gc(struct cli *cli, int argc, char *argv[]);
 int cmd_exec(struct cli *cli, int argc, char *argv[]);
 
-/* Load the config and its plugins; on failure the error is logged. */
-int cli_load(struct cli *cli, struct cfg **ret_cfg, struct loader **ret_loader);
-/* Only the [cairn] settings, and a loader for plugin_dir: for commands
- * that act on sessions, whose journals say everything else. */
-int cli_load_settings(struct cli *cli, struct cfg **ret_cfg, struct loader **ret_loader);
-/* --root DIR must be an existing directory: bad usage otherwise. */
-int cli_check_root_dir(const char *dir);
+/* Load the config and its plugins, and check the directories `dirs` says
+ * (cfg_check_dirs(); plugin_dir always); on failure the error is logged. */
+int cli_load(struct cli *cli, unsigned dirs, struct cfg **ret_cfg, struct loader **ret_loader);
+/* Only the [cairn] settings (checking `dirs`), and a loader for
+ * plugin_dir: for commands that act on sessions, whose journals say
+ * everything else. */
+int cli_load_settings(struct cli *cli, unsigned dirs, struct cfg **ret_cfg, struct loader **ret_loader);
 /* A command that takes no options but --help. */
 int cli_no_options(int argc, char *argv[], const char *usage, bool takes_args);
 

@@ -3,30 +3,41 @@
  * exec: one command in a throw-away root.  cairn moves into a private
  * mount namespace (so nothing it mounts is seen outside, and everything
  * goes away with the namespace even if cairn is killed), builds the root,
- * runs CMD chrooted there, tears the root down, and exits with CMD's
- * status.  The session is owned by this cairn process: if it is killed,
- * `cairn gc` finds the owner gone and removes the root and journal.
+ * runs CMD with the root as its "/", tears the root down, and exits with
+ * CMD's status.  The session is owned by this cairn process: if it is
+ * killed, `cairn gc` finds the owner gone and removes the root and journal.
+ *
+ * CMD enters the root through the session's descriptor of it, never by
+ * its path (which someone may have pointed elsewhere meanwhile): in a
+ * mount namespace of its own, a clone of the root with everything mounted
+ * in it is attached and made the root with pivot_root(2), and the old
+ * root is detached: no path, ".." or descriptor leads out of it.  This is
+ * not a confinement: CMD runs as cairn does (root, every capability).
  */
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <sched.h>
+#include <fcntl.h>
+#include <linux/close_range.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 
 #include "cli.h"
 #include "engine.h"
 #include "loader.h"
 #include "log.h"
+#include "root.h"
 #include "sessions.h"
 #include "util.h"
 
 static const char exec_usage[] =
         "Usage: cairn [OPTIONS] exec [--root DIR] -- CMD [ARG...]\n"
-        "Build a root in a private mount namespace, run CMD chrooted in it, and\n"
-        "take the root down.  Exit status: CMD's (128+N if signal N killed it;\n"
+        "Build a root in a private mount namespace, run CMD with it as its \"/\"\n"
+        "(pivot_root), and take the root down.  Exit status: CMD's (128+N if signal N killed it;\n"
         "127 if CMD cannot be run); 1, 2 or 3 as for setup if no CMD ran.\n";
 
 static volatile sig_atomic_t child_pid;
@@ -37,7 +48,7 @@ static void forward(int sig)
                 kill((pid_t) child_pid, sig);
 }
 
-static int parse_exec(int argc, char *argv[], struct setup_opts *o)
+static int parse_exec(int argc, char *argv[], const char **ret_root)
 {
         static const struct option opts[] = {
                 { "root", required_argument, NULL, 'r' },
@@ -50,9 +61,10 @@ static int parse_exec(int argc, char *argv[], struct setup_opts *o)
         while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
                 switch (c) {
                 case 'r':
-                        if (cli_check_root_dir(optarg) < 0)
-                                return -EINVAL;
-                        o->root_dir = optarg;
+                        /* Opened once cairn is in its own mount namespace,
+                         * where it will mount: a descriptor opened here
+                         * would stand for the host's mount of it. */
+                        *ret_root = optarg;
                         break;
                 case 'h':
                         printf("%s", exec_usage);
@@ -69,10 +81,38 @@ static int parse_exec(int argc, char *argv[], struct setup_opts *o)
         return 0;
 }
 
+/* Make the root, `root_fd`, this process's "/" and working directory,
+ * through the descriptor: see the top of this file. */
+static int enter_root(int root_fd)
+{
+        _cleanup_close_ int tree = -1;
+
+        if (fchdir(root_fd) < 0)
+                return negative_errno();
+        tree = open_tree(root_fd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE | AT_EMPTY_PATH);
+        if (tree < 0 && errno == ENOSYS) {
+                /* No new mount API (valgrind 3.19): the root by the same
+                 * descriptor, with chroot(2). */
+                if (chroot(".") < 0 || chdir("/") < 0)
+                        return negative_errno();
+                return 0;
+        }
+        if (tree < 0)
+                return negative_errno();
+        /* The working directory follows into the new namespace's copy of
+         * the root; the clone is attached on it there, and made "/". */
+        if (unshare(CLONE_NEWNS) < 0 ||
+            move_mount(tree, "", AT_FDCWD, ".", MOVE_MOUNT_F_EMPTY_PATH) < 0 || fchdir(tree) < 0 ||
+            syscall(SYS_pivot_root, ".", ".") < 0 || umount2(".", MNT_DETACH) < 0 || chdir("/") < 0)
+                return negative_errno();
+        return 0;
+}
+
 /* The child: into the root, then CMD; 127 if CMD cannot be run. */
-static void run_child(const char *root, pid_t parent, char *argv[])
+static void run_child(int root_fd, const char *root, pid_t parent, char *argv[])
 {
         struct sigaction dfl = { .sa_handler = SIG_DFL };
+        int r;
 
         /* CMD does not outlive the cairn that will take its root down: if
          * cairn is killed, so is CMD, and gc (cairn was the owner) finds
@@ -84,10 +124,20 @@ static void run_child(const char *root, pid_t parent, char *argv[])
         sigaction(SIGTERM, &dfl, NULL);
         sigaction(SIGHUP, &dfl, NULL);
         sigaction(SIGQUIT, &dfl, NULL);
-        if (chdir(root) < 0 || chroot(".") < 0 || chdir("/") < 0) {
-                log_errno(negative_errno(), "exec: enter root %s", root);
+        /* cairn ignores these (cli.c); an ignored signal stays ignored
+         * across execve(). */
+        sigaction(SIGPIPE, &dfl, NULL);
+        sigaction(SIGXFSZ, &dfl, NULL);
+        r = enter_root(root_fd);
+        if (r < 0) {
+                log_errno(r, "exec: enter root %s", root);
                 _exit(127);
         }
+        /* Only stdin, stdout and stderr reach CMD: whatever else cairn was
+         * given (a runtime's sockets, pipes) does not. */
+        if (close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
+                for (int fd = 3; fd < 1024; fd++)
+                        (void) fcntl(fd, F_SETFD, FD_CLOEXEC);
         execvp(argv[0], argv);
         log_errno(negative_errno(), "exec: %s", argv[0]);
         _exit(127);
@@ -110,17 +160,19 @@ static int wait_child(pid_t pid)
 int cmd_exec(struct cli *cli, int argc, char *argv[])
 {
         struct sigaction fwd = { .sa_handler = forward };
-        struct setup_result res = {};
+        struct setup_result res = { .root_fd = -1 };
+        struct given_root given = { .fd = -1 };
         struct setup_opts o = {};
+        const char *root_dir = NULL;
         struct cfg *cfg = NULL;
         struct loader *l = NULL;
         int r, status;
         pid_t pid;
 
-        r = parse_exec(argc, argv, &o);
+        r = parse_exec(argc, argv, &root_dir);
         if (r != 0)
                 return r > 0 ? EXIT_DONE : EXIT_USAGE;
-        if (cli_load(cli, &cfg, &l) < 0)
+        if (cli_load(cli, CFG_DIR_STATE | (root_dir ? 0 : CFG_DIR_ROOT_PARENT), &cfg, &l) < 0)
                 return EXIT_USAGE;
 
         /* Private before anything is mounted: no mount of ours propagates
@@ -129,6 +181,13 @@ int cmd_exec(struct cli *cli, int argc, char *argv[])
                 log_errno(negative_errno(), "exec: private mount namespace");
                 status = EXIT_SETUP_FAILED;
                 goto out;
+        }
+        if (root_dir) {
+                if (given_root_open(root_dir, &given) < 0) {
+                        status = EXIT_USAGE;
+                        goto out;
+                }
+                o.root = &given;
         }
         o.owner = getpid();
         if (process_start_time(o.owner, &o.owner_start) < 0) {
@@ -139,7 +198,7 @@ int cmd_exec(struct cli *cli, int argc, char *argv[])
 
         r = engine_setup(cfg, l, &o, &res);
         if (r < 0) {
-                status = r == -EBUSY ? EXIT_LEFTOVER : EXIT_SETUP_FAILED;
+                status = r == -EBUSY ? EXIT_LEFTOVER : r == -EEXIST ? EXIT_USAGE : EXIT_SETUP_FAILED;
                 goto out;
         }
 
@@ -153,14 +212,14 @@ int cmd_exec(struct cli *cli, int argc, char *argv[])
                 log_errno(negative_errno(), "exec: fork");
                 status = EXIT_SETUP_FAILED;
         } else if (pid == 0)
-                run_child(res.root, o.owner, argv + optind);
+                run_child(res.root_fd, res.root, o.owner, argv + optind);
         else {
                 child_pid = pid;
                 status = wait_child(pid);
                 child_pid = 0;
         }
 
-        if (engine_teardown(cfg->state_dir, res.id, l) < 0) {
+        if (engine_teardown(cfg->state_dir, res.id, res.root_fd, l) < 0) {
                 log_error("exec: the root %s could not be taken down fully; `cairn teardown %s` "
                           "can finish it", res.root, res.id);
                 if (status == 0)
@@ -168,6 +227,7 @@ int cmd_exec(struct cli *cli, int argc, char *argv[])
         }
 out:
         setup_result_clear(&res);
+        given_root_clear(&given);
         loader_free_at_exit(l);
         cfg_free(cfg);
         return status;

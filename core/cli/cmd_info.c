@@ -31,7 +31,7 @@ int cmd_check(struct cli *cli, int argc, char *argv[])
         r = cli_no_options(argc, argv, check_usage, false);
         if (r != 0)
                 return r > 0 ? EXIT_DONE : EXIT_USAGE;
-        if (cli_load(cli, &cfg, &l) < 0)
+        if (cli_load(cli, CFG_DIR_STATE | CFG_DIR_ROOT_PARENT, &cfg, &l) < 0)
                 return EXIT_USAGE;
         printf("plugin_dir  %s\nstate_dir   %s\nroot_parent %s\nroot_mode   %04o\n",
                cfg->plugin_dir, cfg->state_dir, cfg->root_parent, (unsigned) cfg->root_mode);
@@ -78,7 +78,7 @@ int cmd_plugins(struct cli *cli, int argc, char *argv[])
         r = cli_no_options(argc, argv, plugins_usage, false);
         if (r != 0)
                 return r > 0 ? EXIT_DONE : EXIT_USAGE;
-        if (cli_load_settings(cli, &cfg, &l) < 0)
+        if (cli_load_settings(cli, CFG_DIR_PLUGIN, &cfg, &l) < 0)
                 return EXIT_USAGE;
         r = loader_list(l, &names);
         for (size_t i = 0; r >= 0 && names && names[i]; i++) {

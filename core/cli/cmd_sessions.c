@@ -72,6 +72,10 @@ int cmd_list(struct cli *cli, int argc, char *argv[])
                 return r > 0 ? EXIT_DONE : EXIT_USAGE;
         if (cfg_load_settings(cli->config, cli->confdir, &cfg) < 0)
                 return EXIT_USAGE;
+        if (cfg_check_dirs(cfg, CFG_DIR_STATE | CFG_DIR_STATE_MAY_LACK) < 0) {
+                cfg_free(cfg);
+                return EXIT_USAGE;
+        }
         r = sessions_list(cfg->state_dir, &v, &n);
         cfg_free(cfg);
         if (r < 0)
@@ -122,7 +126,7 @@ int cmd_gc(struct cli *cli, int argc, char *argv[])
         r = one_flag(argc, argv, "all", gc_usage, &all);
         if (r != 0)
                 return r > 0 ? EXIT_DONE : EXIT_USAGE;
-        if (cli_load_settings(cli, &cfg, &l) < 0)
+        if (cli_load_settings(cli, CFG_DIR_STATE | CFG_DIR_STATE_MAY_LACK, &cfg, &l) < 0)
                 return EXIT_USAGE;
         r = sessions_gc(cfg->state_dir, all, l);
         loader_free_at_exit(l);

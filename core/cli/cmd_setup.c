@@ -12,6 +12,7 @@
 #include "engine.h"
 #include "loader.h"
 #include "log.h"
+#include "root.h"
 #include "sessions.h"
 #include "util.h"
 
@@ -52,26 +53,6 @@ static void print_json(const struct cfg *cfg, const struct setup_result *res)
         free(v);
 }
 
-int cli_check_root_dir(const char *dir)
-{
-        struct stat st, host;
-
-        if (stat(dir, &st) < 0)
-                return log_errno(negative_errno(), "--root %s", dir);
-        if (!S_ISDIR(st.st_mode)) {
-                log_error("--root %s: not a directory", dir);
-                return -ENOTDIR;
-        }
-        /* The stack would mount over the host's own /proc, /dev/kvm...;
-         * and a runtime that means it has a bug. */
-        if (stat("/", &host) == 0 && st.st_dev == host.st_dev && st.st_ino == host.st_ino) {
-                log_error("--root %s: the host's root directory; a sandbox root must be "
-                          "another one", dir);
-                return -EINVAL;
-        }
-        return 0;
-}
-
 /* `s` and a newline, in one write. */
 static int write_line(int fd, const char *s)
 {
@@ -85,7 +66,8 @@ static int write_line(int fd, const char *s)
         return write_all(fd, line, n + 1);
 }
 
-static int parse_setup(int argc, char *argv[], struct setup_opts *o, bool *json)
+static int parse_setup(int argc, char *argv[], struct setup_opts *o, struct given_root *root,
+                       bool *json)
 {
         static const struct option opts[] = {
                 { "owner", required_argument, NULL, 'o' },
@@ -116,9 +98,12 @@ static int parse_setup(int argc, char *argv[], struct setup_opts *o, bool *json)
                         }
                         break;
                 case 'r':
-                        if (cli_check_root_dir(optarg) < 0)
+                        /* Opened here, once: the root from now on is
+                         * this descriptor. */
+                        given_root_clear(root);
+                        if (given_root_open(optarg, root) < 0)
                                 return -EINVAL;
-                        o->root_dir = optarg;
+                        o->root = root;
                         break;
                 case 'j':
                         *json = true;
@@ -140,24 +125,35 @@ static int parse_setup(int argc, char *argv[], struct setup_opts *o, bool *json)
 
 int cmd_setup(struct cli *cli, int argc, char *argv[])
 {
-        struct setup_result res = {};
+        struct setup_result res = { .root_fd = -1 };
+        struct given_root root = { .fd = -1 };
         struct setup_opts o = {};
         bool json = false;
         struct cfg *cfg = NULL;
         struct loader *l = NULL;
         int r, status;
 
-        r = parse_setup(argc, argv, &o, &json);
-        if (r != 0)
+        r = parse_setup(argc, argv, &o, &root, &json);
+        if (r != 0) {
+                given_root_clear(&root);
                 return r > 0 ? EXIT_DONE : EXIT_USAGE;
-        if (cli_load(cli, &cfg, &l) < 0)
+        }
+        if (cli_stdout_was_closed) {
+                given_root_clear(&root);
+                log_error("setup: standard output is closed: nobody would learn the root's path");
                 return EXIT_USAGE;
+        }
+        if (cli_load(cli, CFG_DIR_STATE | (o.root ? 0 : CFG_DIR_ROOT_PARENT), &cfg, &l) < 0) {
+                given_root_clear(&root);
+                return EXIT_USAGE;
+        }
 
         r = engine_setup(cfg, l, &o, &res);
         if (r == 0) {
                 if (json) {
                         print_json(cfg, &res);
-                        status = fflush(stdout) == 0 ? EXIT_DONE : EXIT_SETUP_FAILED;
+                        status = fflush(stdout) == 0 && !ferror(stdout) ? EXIT_DONE
+                                                                        : EXIT_SETUP_FAILED;
                 } else
                         /* The line a runtime waits for, in one write: no
                          * stdio to set up (fstat, ioctl, a buffer) for it. */
@@ -166,14 +162,18 @@ int cmd_setup(struct cli *cli, int argc, char *argv[])
                 if (status != EXIT_DONE) {
                         /* Nobody learnt the root: take it down again. */
                         log_error("writing the root's path failed; tearing it down");
-                        status = engine_teardown(cfg->state_dir, res.id, l) < 0 ? EXIT_LEFTOVER
-                                                                                 : EXIT_SETUP_FAILED;
+                        status = engine_teardown(cfg->state_dir, res.id, res.root_fd, l) < 0
+                                         ? EXIT_LEFTOVER
+                                         : EXIT_SETUP_FAILED;
                 }
         } else if (r == -EBUSY)
                 status = EXIT_LEFTOVER;
+        else if (r == -EEXIST)
+                status = EXIT_USAGE;
         else
                 status = EXIT_SETUP_FAILED;
         setup_result_clear(&res);
+        given_root_clear(&root);
         loader_free_at_exit(l);
         cfg_free(cfg);
         return status;

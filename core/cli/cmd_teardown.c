@@ -7,6 +7,7 @@
 #include "engine.h"
 #include "loader.h"
 #include "log.h"
+#include "sessions.h"
 #include "util.h"
 
 static const char teardown_usage[] =
@@ -18,7 +19,8 @@ int cmd_teardown(struct cli *cli, int argc, char *argv[])
 {
         struct cfg *cfg = NULL;
         struct loader *l = NULL;
-        int r;
+        struct journal *j = NULL;
+        int r, hint = -1;
 
         r = cli_no_options(argc, argv, teardown_usage, true);
         if (r != 0)
@@ -27,21 +29,31 @@ int cmd_teardown(struct cli *cli, int argc, char *argv[])
                 log_error("teardown takes one ROOT or ID");
                 return EXIT_USAGE;
         }
-        /* A root cairn made names its journal: nothing else is needed
-         * (the config may have changed since setup, or be broken). */
-        if (argv[optind][0] == '/' && loader_new(CAIRN_PLUGIN_DIR, &l) == 0) {
-                bool done;
-
-                r = engine_teardown_recorded(argv[optind], l, &done);
-                loader_free(TAKE_PTR(l));
-                if (done)
-                        return r < 0 ? EXIT_LEFTOVER : EXIT_DONE;
+        /* A root cairn made under the default state directory (a runtime
+         * that tears down what it set up, the common case) needs no config:
+         * its journal is STATE_DIR/ID.journal there, and says it is this
+         * root's.  The config may have changed since setup, or be broken. */
+        r = argv[optind][0] == '/' ? session_find_made(CAIRN_STATE_DIR, argv[optind], &j, &hint) : -ENOENT;
+        if (r < 0 && r != -ENOENT)
+                return EXIT_LEFTOVER; /* this root's, and unreadable: named */
+        if (r == 0) {
+                if (loader_new(CAIRN_PLUGIN_DIR, &l) < 0) {
+                        journal_free(j);
+                        if (hint >= 0)
+                                close(hint);
+                        return EXIT_LEFTOVER;
+                }
+                r = engine_teardown_journal(j, hint, l);
+                if (hint >= 0)
+                        close(hint);
+                loader_free_at_exit(l);
+                return r < 0 ? EXIT_LEFTOVER : EXIT_DONE;
         }
         /* Only [cairn]'s settings: the stack and its variables belong to
          * setup; the journal says everything else. */
-        if (cli_load_settings(cli, &cfg, &l) < 0)
+        if (cli_load_settings(cli, CFG_DIR_STATE | CFG_DIR_STATE_MAY_LACK, &cfg, &l) < 0)
                 return EXIT_USAGE;
-        r = engine_teardown(cfg->state_dir, argv[optind], l);
+        r = engine_teardown(cfg->state_dir, argv[optind], -1, l);
         loader_free_at_exit(l);
         cfg_free(cfg);
         if (r == -EINVAL)

@@ -24,12 +24,15 @@
  *     whose plugin name still holds "${" cannot be bound and is not.
  */
 #include <dirent.h>
+#include <fcntl.h>
+#include <libgen.h>
 #include <stdio.h>
 #include <sys/stat.h>
 
 #include "config.h"
 #include "ini_file.h"
 #include "log.h"
+#include "trust.h"
 #include "util.h"
 
 #define CAIRN_DEFAULT_ROOT_PARENT "/tmp"
@@ -233,7 +236,8 @@ static int entry_add_section(struct cfg_entry *e, const struct ini_file *f,
 
 /* ---- [cairn] --------------------------------------------------------------- */
 
-static int set_path(char **dst, const char *value, const struct cfg_place *p)
+static int set_path(char **dst, struct cfg_location *where, const char *value,
+                    const struct cfg_place *p)
 {
         char *copy;
         int r = cfg_check_value(CAIRN_OPT_PATH, NULL, value, p);
@@ -245,6 +249,7 @@ static int set_path(char **dst, const char *value, const struct cfg_place *p)
                 return log_errno(-ENOMEM, "%s", p->file);
         free(*dst);
         *dst = copy;
+        *where = (struct cfg_location) { p->file, p->line };
         return 0;
 }
 
@@ -280,11 +285,11 @@ static int cairn_key(const struct load *l, const struct ini_file *f, const char 
                 return r;
 
         if (streq(k->name, "plugin_dir"))
-                return set_path(&cfg->plugin_dir, value, &p);
+                return set_path(&cfg->plugin_dir, &cfg->plugin_dir_where, value, &p);
         if (streq(k->name, "state_dir"))
-                return set_path(&cfg->state_dir, value, &p);
+                return set_path(&cfg->state_dir, &cfg->state_dir_where, value, &p);
         if (streq(k->name, "root_parent"))
-                return set_path(&cfg->root_parent, value, &p);
+                return set_path(&cfg->root_parent, &cfg->root_parent_where, value, &p);
         if (streq(k->name, "root_mode")) {
                 r = cfg_check_value(CAIRN_OPT_MODE, NULL, value, &p);
                 if (r < 0)
@@ -441,20 +446,33 @@ static int cmp_names(const void *a, const void *b)
 }
 
 /* Every NAME.conf in `dir` that is (or links to) a regular file and is not
- * hidden, in strcmp() order.  A missing `dir` has none. */
+ * hidden, in strcmp() order.  A missing `dir` has none; one that someone
+ * else could add a file to or remove one from is refused (open_trusted()'s
+ * rules for directories), and each file it lists is then opened by
+ * open_trusted() too. */
 static int list_dropins(const char *dir, char ***ret)
 {
         _cleanup_(closedirp) DIR *d = NULL;
         _cleanup_strv_free_ char **names = NULL;
+        _cleanup_close_ int pfd = -1;
         struct dirent *de;
-        int r;
+        int r, fd;
 
-        d = opendir(dir);
+        r = trust_open(dir, TRUST_DIR | TRUST_QUIET, &pfd);
+        if (r == -ENOENT) {
+                *ret = NULL;
+                return 0;
+        }
+        if (r < 0) {
+                log_error("%s", trust_reason());
+                return r;
+        }
+        fd = openat(pfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0)
+                return log_errno(negative_errno(), "%s", dir);
+        d = fdopendir(fd);
         if (!d) {
-                if (errno == ENOENT) {
-                        *ret = NULL;
-                        return 0;
-                }
+                close(fd);
                 return log_errno(negative_errno(), "%s", dir);
         }
         for (errno = 0; (de = readdir(d)); errno = 0) {
@@ -660,4 +678,74 @@ const char *cfg_entry_value(const struct cfg_entry *e, const char *key)
                         if (streq(o->name, key))
                                 return o->default_value;
         return NULL;
+}
+
+/* ---- the directories a command will use ----------------------------------- */
+
+/* An error at the key that set the directory, or (the default) at [cairn]
+ * in the main file, saying so. */
+static int dir_error(const struct cfg *cfg, const char *key, const struct cfg_location *where,
+                     const char *value, const char *why)
+{
+        struct cfg_place p = { where->file ? where->file : cfg->files ? cfg->files[0] : NULL,
+                               where->line, "cairn", key };
+
+        if (!where->file)
+                return cfg_error(&p, "%s (not set: the default, %s)", why, value);
+        return cfg_error(&p, "%s", why);
+}
+
+static int check_state_dir(const struct cfg *cfg, unsigned what)
+{
+        _cleanup_close_ int fd = -1, pfd = -1;
+        _cleanup_free_ char *copy = NULL;
+        int r;
+
+        r = trust_open(cfg->state_dir, TRUST_DIR | TRUST_QUIET, &fd);
+        if (r == 0)
+                return 0;
+        if (r != -ENOENT)
+                return dir_error(cfg, "state_dir", &cfg->state_dir_where, cfg->state_dir, trust_reason());
+        if (what & CFG_DIR_STATE_MAY_LACK)
+                return 0; /* no journals to read */
+        /* Made at the first setup: in a directory that may hold it. */
+        copy = strdup(cfg->state_dir);
+        if (!copy)
+                return log_errno(-ENOMEM, "state_dir");
+        r = trust_open(dirname(copy), TRUST_DIR | TRUST_QUIET, &pfd);
+        if (r < 0)
+                return dir_error(cfg, "state_dir", &cfg->state_dir_where, cfg->state_dir, trust_reason());
+        return 0;
+}
+
+int cfg_check_dirs(const struct cfg *cfg, unsigned what)
+{
+        int r;
+
+        if (what & CFG_DIR_PLUGIN) {
+                _cleanup_close_ int fd = -1;
+
+                /* Missing: each plugin an entry needs is missing then, and
+                 * named as such. */
+                r = trust_open(cfg->plugin_dir, TRUST_DIR | TRUST_QUIET, &fd);
+                if (r < 0 && r != -ENOENT)
+                        return dir_error(cfg, "plugin_dir", &cfg->plugin_dir_where, cfg->plugin_dir,
+                                         trust_reason());
+        }
+        if (what & CFG_DIR_STATE) {
+                r = check_state_dir(cfg, what);
+                if (r < 0)
+                        return r;
+        }
+        if (what & CFG_DIR_ROOT_PARENT) {
+                _cleanup_close_ int fd = open(cfg->root_parent, O_PATH | O_DIRECTORY | O_CLOEXEC);
+                char why[512];
+
+                if (fd < 0) {
+                        snprintf(why, sizeof why, "%s: %s", cfg->root_parent,
+                                 errno == ENOTDIR ? "not a directory" : strerror(errno));
+                        return dir_error(cfg, "root_parent", &cfg->root_parent_where, cfg->root_parent, why);
+                }
+        }
+        return 0;
 }

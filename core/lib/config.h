@@ -75,6 +75,8 @@ struct cfg {
         char *state_dir;   /* default CAIRN_STATE_DIR (/run/cairn) */
         char *root_parent; /* default /tmp */
         mode_t root_mode;  /* default 0755 */
+        /* Where each was set (file NULL: the default). */
+        struct cfg_location plugin_dir_where, state_dir_where, root_parent_where;
         struct cfg_entry *entries; /* stack order, then drop-ins' additions */
         size_t n_entries;
         char **files; /* NULL-terminated: every file read, in order */
@@ -93,8 +95,24 @@ int cfg_load(const char *path, const char *confdir, const struct cfg_vars *vars,
 int cfg_load_settings(const char *path, const char *confdir, struct cfg **ret);
 
 /* Load each entry's plugin through `loader` and check the entry's keys and
- * values against the options the plugin declares. */
+ * values against the options the plugin declares, then (a plugin of ABI
+ * 1.1 or later with a check function) against each other. */
 int cfg_bind_plugins(struct cfg *cfg, struct loader *loader);
+
+/* The [cairn] directories a command is about to use, as it will meet them,
+ * before anything is done: each failure is an error at the key that set
+ * it (or the default), naming why.
+ *   CFG_DIR_PLUGIN: plugin_dir is a directory cairn may load from
+ *                   (open_trusted()'s rules), or missing;
+ *   CFG_DIR_STATE:  state_dir is such a directory, or can be made as one
+ *                   (its parent is); with CFG_DIR_STATE_MAY_LACK, a missing
+ *                   state_dir (and its parent) is fine: nothing to read;
+ *   CFG_DIR_ROOT_PARENT: root_parent is a directory. */
+#define CFG_DIR_PLUGIN (1u << 0)
+#define CFG_DIR_STATE (1u << 1)
+#define CFG_DIR_STATE_MAY_LACK (1u << 2)
+#define CFG_DIR_ROOT_PARENT (1u << 3)
+int cfg_check_dirs(const struct cfg *cfg, unsigned what);
 
 /* The entry's value for a key: the configured one, else the plugin's
  * declared default, else NULL. */

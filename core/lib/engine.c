@@ -1,25 +1,24 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-#include <dirent.h>
 #include <fcntl.h>
+#include <libgen.h>
 #include <limits.h>
 #include <stdio.h>
 #include <sys/random.h>
 #include <sys/stat.h>
-#include <sys/xattr.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include "engine.h"
 #include "loader.h"
 #include "log.h"
 #include "resolve.h"
+#include "root.h"
+#include "sessions.h"
 #include "trust.h"
 #include "util.h"
 
-#define ID_PREFIX "cairn-"
-/* On a root cairn made: its journal's path.  trusted.*: only a process
- * with CAP_SYS_ADMIN can read or write it. */
-#define ROOT_JOURNAL_XATTR "trusted.cairn.journal"
-#define ID_RANDOM 6
+#define ID_PREFIX SESSION_ID_PREFIX
+#define ID_RANDOM SESSION_ID_RANDOM
 
 static void session_close(struct session *s)
 {
@@ -29,16 +28,6 @@ static void session_close(struct session *s)
         free(s->id);
         free(s->root);
         *s = (struct session) { .root_fd = -1 };
-}
-
-static bool id_is_valid(const char *id)
-{
-        static const char alnum[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
-
-        if (strncmp(id, ID_PREFIX, strlen(ID_PREFIX)) != 0)
-                return false;
-        id += strlen(ID_PREFIX);
-        return strlen(id) == ID_RANDOM && strspn(id, alnum) == ID_RANDOM;
 }
 
 static int random_id(char ret[static sizeof(ID_PREFIX) + ID_RANDOM])
@@ -55,42 +44,63 @@ static int random_id(char ret[static sizeof(ID_PREFIX) + ID_RANDOM])
         return 0;
 }
 
-static int ensure_state_dir(const char *dir)
+/* The state directory, made if missing (once, there ever after: look
+ * before making it), opened read-only: a descriptor to lock.  It and
+ * every directory above it must be root's and not writable by others
+ * (open_trusted()'s rules): whoever could change it could rename a
+ * journal, or plant one. */
+static int open_state_dir(const char *dir, int *ret_fd)
 {
-        struct stat st;
+        _cleanup_close_ int pfd = -1, fd = -1;
+        _cleanup_free_ char *copy = NULL;
+        int r;
 
-        /* Made once, there ever after: look before making it. */
-        if (stat(dir, &st) < 0) {
-                if (errno != ENOENT)
+        r = trust_open(dir, TRUST_DIR | TRUST_QUIET, &pfd);
+        if (r == -ENOENT) {
+                copy = strdup(dir);
+                if (!copy)
+                        return -ENOMEM;
+                r = trust_open(dirname(copy), TRUST_DIR, &fd);
+                if (r < 0)
+                        return log_errno(r, "state directory %s", dir);
+                if (mkdirat(fd, basename(strcpy(copy, dir)), 0700) < 0 && errno != EEXIST)
                         return log_errno(negative_errno(), "state directory %s", dir);
-                if (mkdir(dir, 0700) < 0 && errno != EEXIST)
-                        return log_errno(negative_errno(), "state directory %s", dir);
-                if (stat(dir, &st) < 0)
-                        return log_errno(negative_errno(), "state directory %s", dir);
+                r = trust_open(dir, TRUST_DIR | TRUST_QUIET, &pfd);
         }
-        if (!S_ISDIR(st.st_mode) || st.st_uid != geteuid() || (st.st_mode & 022)) {
-                log_error("state directory %s: not a directory of ours, or writable by others", dir);
-                return -EPERM;
+        if (r < 0) {
+                log_error("state directory: %s", trust_reason());
+                return r;
         }
+        *ret_fd = openat(pfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (*ret_fd < 0)
+                return log_errno(negative_errno(), "state directory %s", dir);
         return 0;
 }
 
-/* A new journal under a fresh random id, its J_ROOT record announcing
- * s->root: `given` (--root), or PARENT/ID for the root made next. */
+/* A new journal under a fresh random id, announcing `root`: the given one
+ * (--root), or PARENT/ID for the root made next. */
 static int session_journal(const struct cfg *cfg, struct session *s, const char *parent,
-                           const char *given, char id[static sizeof(ID_PREFIX) + ID_RANDOM])
+                           const struct given_root *given, char id[static sizeof(ID_PREFIX) + ID_RANDOM])
 {
         int r;
 
         for (unsigned tries = 0;; tries++) {
+                struct journal_root root = { .owned = !given };
+
                 r = random_id(id);
                 if (r < 0)
                         return log_errno(r, "random session id");
                 free(s->root);
-                s->root = given ? strdup(given) : xasprintf("%s/%s", streq(parent, "/") ? "" : parent, id);
+                s->root = given ? strdup(given->path)
+                                : xasprintf("%s/%s", streq(parent, "/") ? "" : parent, id);
                 if (!s->root)
                         return -ENOMEM;
-                r = journal_create(cfg->state_dir, id, s->root, given ? "given" : "owned", &s->j);
+                root.path = s->root;
+                if (given) {
+                        root.dev = given->dev;
+                        root.ino = given->ino;
+                }
+                r = journal_create(cfg->state_dir, id, &root, &s->j);
                 if (r == -EEXIST && tries < 100)
                         continue;
                 if (r < 0)
@@ -112,12 +122,12 @@ static void session_abandon(struct session *s)
 static int session_begin(const struct cfg *cfg, struct session *s)
 {
         _cleanup_free_ char *parent = NULL;
-        _cleanup_close_ int pfd = -1;
+        _cleanup_close_ int pfd = -1, sfd = -1;
         char id[sizeof(ID_PREFIX) + ID_RANDOM];
         uint64_t seq;
         int r;
 
-        r = ensure_state_dir(cfg->state_dir);
+        r = open_state_dir(cfg->state_dir, &sfd);
         if (r < 0)
                 return r;
         r = open_real_dir(cfg->root_parent, &pfd, &parent);
@@ -144,43 +154,51 @@ static int session_begin(const struct cfg *cfg, struct session *s)
         s->root_fd = openat(pfd, id, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         if (s->root_fd < 0)
                 return log_errno(negative_errno(), "open root %s", s->root);
-        /* The root names its journal, so that `teardown ROOT` needs no
-         * config (engine_teardown_recorded()); where the filesystem takes
-         * no trusted.* attributes, teardown finds it through the config. */
-        if (fsetxattr(s->root_fd, ROOT_JOURNAL_XATTR, s->j->path, strlen(s->j->path), 0) < 0)
-                log_debug("%s: cannot record the journal on the root: %m", s->root);
-        return 0;
+        r = fd_identity(s->root_fd, &s->root_dev, &s->root_ino);
+        if (r < 0)
+                return log_errno(r, "stat root %s", s->root);
+        /* What the root is, for teardown to tell it from whatever may be
+         * at its path later; with the first action's record (until then
+         * the root is an empty directory of the session's own name). */
+        return journal_note(s->j, J_ROOTID, NULL, NULL, s->root_dev, s->root_ino, NULL);
 }
 
-static int find_journal(const char *state_dir, const char *root_or_id, char **ret_path,
-                        struct journal **ret_j);
-
 /* --root DIR: the session uses an existing directory, which stays as it
- * is (its mode too); teardown removes only what cairn made in it. */
-static int session_begin_given(const struct cfg *cfg, const char *dir, struct session *s)
+ * is (its mode too); teardown removes only what cairn made in it.  One
+ * session a directory: the state directory is locked while the others'
+ * roots are compared with this one, by identity (the same directory by
+ * another path, a bind mount of it, is the same root) and by path, and
+ * until this session's journal says it is taken. */
+static int session_begin_given(const struct cfg *cfg, const struct given_root *given, struct session *s)
 {
-        _cleanup_free_ char *real = NULL, *other = NULL;
+        _cleanup_close_ int sfd = -1;
+        _cleanup_free_ char *other = NULL;
         char id[sizeof(ID_PREFIX) + ID_RANDOM];
+        const struct journal_root root = {
+                .path = given->path, .dev = given->dev, .ino = given->ino,
+        };
         int r;
 
-        r = ensure_state_dir(cfg->state_dir);
+        r = open_state_dir(cfg->state_dir, &sfd);
         if (r < 0)
                 return r;
-        real = realpath(dir, NULL);
-        if (!real)
-                return log_errno(negative_errno(), "--root %s", dir);
-        r = find_journal(cfg->state_dir, real, &other, NULL);
-        if (r == 0 && access(other, F_OK) == 0) {
-                log_error("--root %s: already the root of a session (%s)", real, other);
+        while (flock(sfd, LOCK_EX) < 0)
+                if (errno != EINTR)
+                        return log_errno(negative_errno(), "lock the state directory %s", cfg->state_dir);
+        r = sessions_find_root(cfg->state_dir, &root, &other);
+        if (r < 0)
+                return log_errno(r, "--root %s: cannot tell whether it is a session's root", given->path);
+        if (r > 0) {
+                log_error("--root %s: already the root of session %s", given->path, other);
                 return -EEXIST; /* nothing done: not -EBUSY, which means a leftover */
         }
-        if (r < 0 && r != -ENOENT)
-                return log_errno(r, "--root %s: cannot tell whether it is a session's root", real);
-        s->root_fd = open(real, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        s->root_fd = fcntl(given->fd, F_DUPFD_CLOEXEC, 3);
         if (s->root_fd < 0)
-                return log_errno(negative_errno(), "--root %s", real);
+                return log_errno(negative_errno(), "--root %s", given->path);
+        s->root_dev = given->dev;
+        s->root_ino = given->ino;
         s->owned_root = false;
-        return session_journal(cfg, s, NULL, real, id);
+        return session_journal(cfg, s, NULL, given, id);
 }
 
 static int undo_all(struct session *s, struct loader *loader);
@@ -240,7 +258,7 @@ int engine_setup(const struct cfg *cfg, struct loader *loader, const struct setu
         status = calloc(cfg->n_entries + 1, sizeof *status);
         if (!status)
                 return -ENOMEM;
-        r = o && o->root_dir ? session_begin_given(cfg, o->root_dir, &s) : session_begin(cfg, &s);
+        r = o && o->root ? session_begin_given(cfg, o->root, &s) : session_begin(cfg, &s);
         if (r < 0)
                 goto rollback;
         if (o && o->owner > 0) {
@@ -306,6 +324,7 @@ int engine_setup(const struct cfg *cfg, struct loader *loader, const struct setu
                 goto rollback;
         ret->id = TAKE_PTR(s.id);
         ret->root = TAKE_PTR(s.root);
+        ret->root_fd = TAKE_FD(s.root_fd);
         ret->status = status;
         ret->n_status = cfg->n_entries;
         session_close(&s);
@@ -336,125 +355,9 @@ void setup_result_clear(struct setup_result *r)
         free(r->id);
         free(r->root);
         free(r->status);
-        *r = (struct setup_result) {};
-}
-
-static bool journal_has_root(const struct journal *j, const char *root)
-{
-        for (size_t i = 0; i < j->n_recs; i++)
-                if (j->recs[i].type == J_ROOT)
-                        return streq(j->recs[i].a, root);
-        return false;
-}
-
-/* The journal of `root_or_id`: an id, or a root path whose journal says
- * so.  With ret_j, it is also opened, locked (waiting for whoever holds
- * it), and read once: a teardown of thousands of mounts reads a journal
- * of thousands of records, once.  -ENOENT: no such session. */
-static int find_journal(const char *state_dir, const char *root_or_id, char **ret_path,
-                        struct journal **ret_j)
-{
-        const char *base = strrchr(root_or_id, '/');
-        _cleanup_free_ char *path = NULL;
-        struct journal *j = NULL;
-        DIR *d;
-        struct dirent *de;
-        int r;
-
-        base = base ? base + 1 : root_or_id;
-        if (!strchr(root_or_id, '/')) {
-                if (!id_is_valid(root_or_id)) {
-                        log_error("\"%s\" is not a session id (cairn-XXXXXX) or a root path", root_or_id);
-                        return -EINVAL;
-                }
-                path = xasprintf("%s/%s.journal", state_dir, root_or_id);
-                if (!path)
-                        return -ENOMEM;
-                if (ret_j) {
-                        r = journal_open(path, JOURNAL_WAIT, ret_j);
-                        if (r < 0 && r != -ENOENT)
-                                return log_errno(r, "open journal %s", path);
-                        if (r < 0)
-                                return r;
-                }
-                *ret_path = TAKE_PTR(path);
-                return 0;
-        }
-        if (root_or_id[0] != '/') {
-                log_error("\"%s\": a root must be given as an absolute path", root_or_id);
-                return -EINVAL;
-        }
-        if (id_is_valid(base)) {
-                path = xasprintf("%s/%s.journal", state_dir, base);
-                if (!path)
-                        return -ENOMEM;
-                r = journal_open(path, ret_j ? JOURNAL_WAIT : JOURNAL_PEEK, &j);
-                if (r == -ENOENT)
-                        goto scan; /* gone, or a --root DIR named like an id */
-                if (r < 0) {
-                        /* Unreadable (from a newer cairn, say) or not
-                         * trusted, and this root's: not "no such session",
-                         * which would leave everything mounted and say it
-                         * is done. */
-                        _cleanup_free_ char *other = NULL;
-
-                        if (journal_root_of(path, &other) == 0 && !streq(other, root_or_id))
-                                goto scan;
-                        return log_errno(r, "%s: the journal of %s", path, root_or_id);
-                }
-                if (journal_has_root(j, root_or_id)) {
-                        if (ret_j)
-                                *ret_j = TAKE_PTR(j);
-                        journal_free(j);
-                        *ret_path = TAKE_PTR(path);
-                        return 0;
-                }
-                journal_free(TAKE_PTR(j));
-        }
-scan:
-        /* A root given with --root: ask each journal whose it is. */
-        d = opendir(state_dir);
-        if (!d)
-                return errno == ENOENT ? -ENOENT : log_errno(negative_errno(), "%s", state_dir);
-        while ((de = readdir(d))) {
-                size_t n = strlen(de->d_name);
-                bool match;
-
-                if (n < 9 || !streq(de->d_name + n - 8, ".journal"))
-                        continue;
-                free(path);
-                path = xasprintf("%s/%s", state_dir, de->d_name);
-                if (!path)
-                        continue;
-                r = journal_open(path, JOURNAL_PEEK, &j);
-                if (r < 0) {
-                        /* One that cannot be read matters only if it is
-                         * this root's (by its J_ROOT, which comes first):
-                         * then not "no such session". */
-                        _cleanup_free_ char *other = NULL;
-
-                        if (r != -ENOENT && journal_root_of(path, &other) == 0 &&
-                            streq(other, root_or_id)) {
-                                closedir(d);
-                                return log_errno(r, "%s: the journal of %s", path, root_or_id);
-                        }
-                        continue;
-                }
-                match = journal_has_root(j, root_or_id);
-                journal_free(TAKE_PTR(j));
-                if (!match)
-                        continue;
-                closedir(d);
-                if (ret_j) {
-                        r = journal_open(path, JOURNAL_WAIT, ret_j);
-                        if (r < 0)
-                                return r == -ENOENT ? r : log_errno(r, "open journal %s", path);
-                }
-                *ret_path = TAKE_PTR(path);
-                return 0;
-        }
-        closedir(d);
-        return -ENOENT;
+        if (r->root_fd >= 0)
+                close(r->root_fd);
+        *r = (struct setup_result) { .root_fd = -1 };
 }
 
 /* Undo everything, retrying once what failed: a busy mount is often free
@@ -472,32 +375,72 @@ static int undo_all(struct session *s, struct loader *loader)
         return r;
 }
 
-int engine_teardown_journal(struct journal *j, struct loader *loader)
+/* The session's root directory, for the undo: `hint` (a descriptor of
+ * the directory teardown was asked about) or what the recorded path leads
+ * to, if it is the directory the journal says (st_dev, st_ino); else -1,
+ * and the undo acts as for a root that is gone (it finds cairn's mounts by
+ * their IDs, and removes nothing inside the root).  Never a directory put
+ * at the root's path since: a symlink to another session's root, say. */
+static int open_session_root(struct session *s, const struct journal_root *jr, int hint)
+{
+        _cleanup_close_ int fd = -1;
+        uint64_t dev, ino;
+
+        if (!jr->ino) {
+                /* Not known (a journal before version 3, or a setup that
+                 * died right after making its root): the root itself,
+                 * never a symlink in its place. */
+                fd = open(jr->path, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                if (fd < 0 && errno != ENOENT && errno != ENOTDIR && errno != ELOOP)
+                        return log_errno(negative_errno(), "open root %s", jr->path);
+                s->root_fd = TAKE_FD(fd);
+                return 0;
+        }
+        s->root_dev = jr->dev;
+        s->root_ino = jr->ino;
+        if (hint >= 0 && fd_identity(hint, &dev, &ino) == 0 && dev == jr->dev && ino == jr->ino) {
+                s->root_fd = fcntl(hint, F_DUPFD_CLOEXEC, 3);
+                return s->root_fd < 0 ? log_errno(negative_errno(), "open root %s", jr->path) : 0;
+        }
+        fd = open(jr->path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0) {
+                if (errno == ENOENT || errno == ENOTDIR)
+                        return 0; /* gone */
+                return log_errno(negative_errno(), "open root %s", jr->path);
+        }
+        if (fd_identity(fd, &dev, &ino) == 0 && dev == jr->dev && ino == jr->ino) {
+                s->root_fd = TAKE_FD(fd);
+                return 0;
+        }
+        log_notice("%s: no longer the root of session %s (another directory is there now); "
+                   "nothing in it is touched", jr->path, s->id);
+        return 0;
+}
+
+int engine_teardown_journal(struct journal *j, int root_hint, struct loader *loader)
 {
         struct session s = { .root_fd = -1, .j = j };
+        struct journal_root jr;
         int r;
 
-        for (size_t i = 0; i < s.j->n_recs; i++)
-                if (s.j->recs[i].type == J_ROOT && !s.root) {
-                        s.root = strdup(s.j->recs[i].a);
-                        s.owned_root = streq(s.j->recs[i].b, "owned");
-                }
-        s.id = s.j->id ? strdup(s.j->id) : NULL;
-        if (s.root) {
-                /* The root itself, never a symlink in its place. */
-                s.root_fd = open(s.root, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-                if (s.root_fd < 0 && errno != ENOENT) {
-                        (void) log_errno(negative_errno(), "open root %s", s.root);
-                        session_close(&s);
-                        return -EBUSY;
-                }
+        journal_root(j, &jr);
+        s.root = strdup(jr.path);
+        s.owned_root = jr.owned;
+        s.id = strdup(j->id);
+        if (!s.root || !s.id) {
+                session_close(&s);
+                return log_errno(-ENOMEM, "teardown");
+        }
+        r = open_session_root(&s, &jr, root_hint);
+        if (r < 0) {
+                session_close(&s);
+                return -EBUSY;
         }
         r = journal_append(s.j, J_TEARDOWN, NULL, NULL, 0, 0, NULL);
         if (r >= 0)
                 r = undo_all(&s, loader);
         if (r < 0) {
-                log_error("teardown of %s left something behind; journal %s kept",
-                          s.root ? s.root : s.id, s.j->path);
+                log_error("teardown of %s left something behind; journal %s kept", s.root, s.j->path);
                 session_close(&s);
                 return -EBUSY;
         }
@@ -506,56 +449,18 @@ int engine_teardown_journal(struct journal *j, struct loader *loader)
         return r < 0 ? -EBUSY : 0;
 }
 
-int engine_teardown_recorded(const char *root, struct loader *loader, bool *ret_done)
+int engine_teardown(const char *state_dir, const char *root_or_id, int root_fd, struct loader *loader)
 {
-        _cleanup_close_ int fd = -1;
-        struct journal *j = NULL;
-        const char *base = strrchr(root, '/');
-        char path[PATH_MAX], *end;
-        ssize_t n;
-
-        *ret_done = false;
-        if (root[0] != '/' || !id_is_valid(base + 1))
-                return 0;
-        fd = open(root, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-        if (fd < 0)
-                return 0;
-        n = fgetxattr(fd, ROOT_JOURNAL_XATTR, path, sizeof path - 1);
-        if (n <= 0)
-                return 0;
-        path[n] = '\0';
-        /* Only a DIR/ID.journal, ID this root's: a record changed by
-         * someone with CAP_SYS_ADMIN can name no other session's. */
-        end = strrchr(path, '/');
-        if (!path_is_normalized_absolute(path) || !end || end == path ||
-            strncmp(end + 1, base + 1, strlen(base + 1)) != 0 ||
-            !streq(end + 1 + strlen(base + 1), ".journal"))
-                return 0;
-        if (journal_open(path, JOURNAL_WAIT, &j) < 0)
-                return 0;
-        if (!journal_has_root(j, root)) {
-                journal_free(j);
-                return 0;
-        }
-        *ret_done = true;
-        return engine_teardown_journal(j, loader);
-}
-
-int engine_teardown(const char *state_dir, const char *root_or_id, struct loader *loader)
-{
-        _cleanup_free_ char *path = NULL, *real = NULL;
+        _cleanup_close_ int hint = -1;
         struct journal *j = NULL;
         int r;
 
-        /* Roots are journaled by their canonical path. */
-        if (root_or_id[0] == '/' && (real = realpath(root_or_id, NULL)) && !streq(real, "/"))
-                root_or_id = real;
-        r = find_journal(state_dir, root_or_id, &path, &j);
+        r = session_find(state_dir, root_or_id, &j, &hint);
         if (r == -ENOENT) {
                 log_info("%s: no such session (already torn down?)", root_or_id);
                 return 0;
         }
         if (r < 0)
-                return r;
-        return engine_teardown_journal(j, loader);
+                return r == -EINVAL ? r : -EBUSY;
+        return engine_teardown_journal(j, hint >= 0 ? hint : root_fd, loader);
 }

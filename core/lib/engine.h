@@ -24,39 +24,40 @@ enum entry_status {
 struct setup_result {
         char *id;
         char *root;
+        int root_fd; /* the root directory (the session's descriptor of it) */
         enum entry_status *status; /* one per cfg entry */
         size_t n_status;
 };
 
+struct given_root;
+
 struct setup_opts {
-        const char *root_dir; /* --root: build into this existing directory */
-        pid_t owner;          /* --owner: 0 for none */
-        unsigned long long owner_start; /* its start time (see owner.h) */
+        const struct given_root *root; /* --root: build into this directory */
+        pid_t owner;                   /* --owner: 0 for none */
+        unsigned long long owner_start; /* its start time (process_start_time()) */
 };
 
 /* 0: the root is ready (ret filled).
  * -ECANCELED: setup failed and everything was rolled back.
  * -EBUSY: setup failed and the rollback left something (named on stderr;
  *  the journal is kept for teardown/gc).
+ * -EEXIST: the --root directory is another session's root (nothing done).
  * Other: failed before anything was changed. */
 int engine_setup(const struct cfg *cfg, struct loader *loader, const struct setup_opts *o,
                  struct setup_result *ret);
 void setup_result_clear(struct setup_result *r);
 
-/* Take down the session named by its id or root path.  0: nothing left
- * (also when there was no such session: teardown is idempotent);
- * -EBUSY: something could not be undone (named; journal kept);
- * -EINVAL: not a session id or root path. */
-int engine_teardown(const char *state_dir, const char *root_or_id, struct loader *loader);
+/* Take down the session named by its id or root path (session_find()).
+ * `root_fd`: the caller's descriptor of the session's root, or -1.  0:
+ * nothing left (also when there was no such session: teardown is
+ * idempotent); -EBUSY: something could not be undone (named; journal
+ * kept); -EINVAL: not a session id or absolute root path. */
+int engine_teardown(const char *state_dir, const char *root_or_id, int root_fd, struct loader *loader);
 
-/* `teardown ROOT` of a root cairn made, by the journal the root names
- * (setup records it in an extended attribute): no config is read.
- * *ret_done false: the root names none (or one that is not its own),
- * and nothing was done: look for it with engine_teardown(). */
-int engine_teardown_recorded(const char *root, struct loader *loader, bool *ret_done);
-
-/* The same for a journal already opened and locked (gc); takes it. */
-int engine_teardown_journal(struct journal *j, struct loader *loader);
+/* The same for a journal already opened and locked; takes it.
+ * `root_hint`: a descriptor of the directory the caller was asked about,
+ * used if it is the session's root (-1: none). */
+int engine_teardown_journal(struct journal *j, int root_hint, struct loader *loader);
 
 /* Undo the journal's records from index `from` to the end, last first,
  * skipping those already undone; each undo is journaled.  Plugins'

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <linux/magic.h>
 #include <sys/file.h>
@@ -13,9 +14,10 @@
 #include "trust.h"
 #include "util.h"
 
-/* 2: J_MOUNT's unique mount ID (a third field).  A cairn reads journals
- * of its version and older ones, and says so of a newer one. */
-#define JOURNAL_VERSION "2"
+/* 2: J_MOUNT's unique mount ID (a third field).  3: J_ROOTID, the root
+ * directory's identity.  A cairn reads journals of its version and older
+ * ones, and says so of a newer one. */
+#define JOURNAL_VERSION "3"
 
 static const char *const type_names[_J_MAX] = {
         [J_SESSION] = "session", [J_ROOT] = "root",       [J_OWNER] = "owner",
@@ -23,7 +25,7 @@ static const char *const type_names[_J_MAX] = {
         [J_END] = "end",         [J_MKDIR] = "mkdir",     [J_CREATE] = "create",
         [J_MOUNT] = "mount",     [J_MOUNTED] = "mounted", [J_UNDONE] = "undone",
         [J_MODE] = "mode",       [J_READY] = "ready",     [J_FAILED] = "failed",
-        [J_TEARDOWN] = "teardown",
+        [J_TEARDOWN] = "teardown", [J_ROOTID] = "rootid",
 };
 
 /* Which arguments each type carries: s = string, n = number. */
@@ -32,7 +34,19 @@ static const char *const type_args[_J_MAX] = {
         [J_OPT] = "ss",     [J_SKIP] = "ss",  [J_END] = "ss",     [J_MKDIR] = "srn",
         [J_CREATE] = "srn", [J_MOUNT] = "ssn", [J_MOUNTED] = "rn", [J_UNDONE] = "r",
         [J_MODE] = "n",     [J_READY] = "",   [J_FAILED] = "",    [J_TEARDOWN] = "",
+        [J_ROOTID] = "rn",
 };
+
+bool session_id_is_valid(const char *id)
+{
+        static const char alnum[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+        const size_t n = strlen(SESSION_ID_PREFIX);
+
+        if (!id || strncmp(id, SESSION_ID_PREFIX, n) != 0)
+                return false;
+        id += n;
+        return strlen(id) == SESSION_ID_RANDOM && strspn(id, alnum) == SESSION_ID_RANDOM;
+}
 
 const char *jtype_name(enum jtype t)
 {
@@ -136,9 +150,17 @@ int journal_commit(struct journal *j)
         /* One write of whole lines, then sync: what it holds is on disk
          * before the action the last record announces is done. */
         r = write_all(j->fd, j->pending, j->n_pending);
-        j->n_pending = 0;
-        if (r < 0)
+        if (r < 0) {
+                /* Part of it may be in the file (a full disk, a file size
+                 * limit): cut it back to whole records, so that the next
+                 * record is not appended to a torn one.  What was to be
+                 * written is lost: the action it announces is not done. */
+                (void) ftruncate(j->fd, (off_t) j->size);
+                j->n_pending = 0;
                 return log_errno(r, "%s: write", j->path);
+        }
+        j->size += j->n_pending;
+        j->n_pending = 0;
         if (j->sync && fdatasync(j->fd) < 0)
                 return log_errno(negative_errno(), "%s: sync", j->path);
         return 0;
@@ -285,11 +307,116 @@ bad:
         return -EBADMSG;
 }
 
-static int read_records(struct journal *j, size_t size)
+/* What the records read so far have set up, for checking the next one. */
+struct reading {
+        bool root_id; /* a J_ROOTID was read */
+        bool owner;   /* a J_OWNER was read */
+        bool entry;   /* inside an entry: its J_ENTRY read, its end not yet */
+};
+
+static bool is_number(const char *s)
+{
+        return s && *s && strspn(s, "0123456789") == strlen(s);
+}
+
+/* Whether `rec`, the record after those in j->recs, is one the steps after
+ * can rely on; NULL if so, else why not.  The undo, list and gc read paths,
+ * names and references from these records without checking them again. */
+static const char *record_problem(const struct journal *j, struct reading *st,
+                                  const struct jrec *rec)
+{
+        const struct jrec *ref;
+        const char *base;
+
+        if (j->n_recs == 0)
+                return rec->type != J_SESSION ? "the first record is not the session's"
+                       : !session_id_is_valid(rec->a) ? "not a session id"
+                       : !is_number(rec->b) ? "not a journal version"
+                       : NULL;
+        if (rec->seq <= j->recs[j->n_recs - 1].seq)
+                return "record numbers do not increase";
+        if (j->n_recs == 1) {
+                if (rec->type != J_ROOT)
+                        return "the second record is not the root's";
+                if (rec->a[0] != '/' || strlen(rec->a) >= PATH_MAX)
+                        return "the root is not an absolute path";
+                if (!streq(rec->b, "owned") && !streq(rec->b, "given"))
+                        return "the root is neither \"owned\" nor \"given\"";
+                /* A root cairn made is removed by its name: the session's
+                 * own, never another directory's. */
+                base = strrchr(rec->a, '/') + 1;
+                if (streq(rec->b, "owned") &&
+                    (!path_is_normalized_absolute(rec->a) || !streq(base, j->recs[0].a)))
+                        return "a root cairn made is not named after its session";
+                return NULL;
+        }
+        switch (rec->type) {
+        case J_SESSION:
+        case J_ROOT:
+                return "a second session or root record";
+        case J_ROOTID:
+                if (st->root_id)
+                        return "a second root identity";
+                st->root_id = true;
+                return rec->n ? NULL : "no inode number";
+        case J_OWNER:
+                if (st->owner)
+                        return "a second owner";
+                st->owner = true;
+                if (!is_number(rec->a) || strlen(rec->a) > 10 || strtoull(rec->a, NULL, 10) == 0 ||
+                    strtoull(rec->a, NULL, 10) > INT_MAX || !is_number(rec->b))
+                        return "not a process id and start time";
+                return NULL;
+        case J_ENTRY:
+                st->entry = true;
+                return !name_is_valid(rec->a) ? "not an entry name" : !*rec->b ? "no plugin" : NULL;
+        case J_OPT:
+                return !st->entry ? "an option outside an entry" : !*rec->a ? "an empty key" : NULL;
+        case J_SKIP:
+                st->entry = false;
+                return name_is_valid(rec->a) ? NULL : "not an entry name";
+        case J_END:
+                st->entry = false;
+                if (!name_is_valid(rec->a))
+                        return "not an entry name";
+                return streq(rec->b, "done") || streq(rec->b, "failed") ? NULL : "not \"done\" or \"failed\"";
+        case J_MOUNT:
+                if (!*rec->b)
+                        return "no filesystem type";
+                /* fall through */
+        case J_MKDIR:
+        case J_CREATE:
+                return path_is_normalized_absolute(rec->a) && !streq(rec->a, "/")
+                               ? NULL
+                               : "not a normalized path inside the root";
+        case J_MOUNTED:
+                ref = journal_find(j, rec->ref);
+                return ref && ref->type == J_MOUNT ? NULL : "refers to no mount record";
+        case J_UNDONE:
+                ref = journal_find(j, rec->ref);
+                return ref && (ref->type == J_ROOT || ref->type == J_ENTRY || ref->type == J_MKDIR ||
+                               ref->type == J_CREATE || ref->type == J_MOUNT)
+                               ? NULL
+                               : "refers to no record that can be undone";
+        case J_READY:
+        case J_FAILED:
+                st->entry = false;
+                return NULL;
+        case J_MODE:
+        case J_TEARDOWN:
+                return NULL;
+        case _J_MAX:
+                break;
+        }
+        return "of no known type";
+}
+
+static int read_records(struct journal *j, size_t size, bool locked)
 {
         _cleanup_free_ char *buf = NULL;
+        struct reading st = {};
         unsigned lineno = 0;
-        size_t len;
+        size_t len, whole;
         int r;
 
         /* From the start: the descriptor is freshly opened (and appends
@@ -297,45 +424,59 @@ static int read_records(struct journal *j, size_t size)
         r = read_all(j->fd, size, &buf, &len);
         if (r < 0)
                 return r;
+        whole = len;
         for (char *line = buf, *nl; line < buf + len; line = nl + 1) {
                 struct jrec rec;
+                const char *why;
 
                 lineno++;
                 nl = memchr(line, '\n', (size_t) (buf + len - line));
                 if (!nl) {
-                        /* A crash mid-write: the action it announced was
-                         * never started. */
-                        log_debug("%s:%u: torn last record ignored", j->path, lineno);
+                        /* A crash or a failed write mid-record: the action it
+                         * announced was never started. */
+                        whole = (size_t) (line - buf);
                         break;
                 }
                 *nl = '\0';
                 r = parse_line(line, &rec);
                 if (r < 0) {
                         log_error("%s:%u: unreadable journal record", j->path, lineno);
-                        break;
+                        return r;
                 }
-                if (lineno == 1 && rec.type == J_SESSION && rec.b &&
+                if (lineno == 1 && rec.type == J_SESSION && is_number(rec.b) &&
                     strtoul(rec.b, NULL, 10) > strtoul(JOURNAL_VERSION, NULL, 10)) {
                         log_error("%s: written by a newer cairn (journal version %s; this one reads "
                                   "up to %s): finish the session with that cairn", j->path, rec.b,
                                   JOURNAL_VERSION);
-                        free(rec.a);
-                        free(rec.b);
                         r = -EPROTONOSUPPORT;
-                        break;
-                }
-                r = push(j, &rec);
+                } else if ((why = record_problem(j, &st, &rec))) {
+                        log_error("%s:%u: invalid journal record \"%s\": %s", j->path, lineno,
+                                  jtype_name(rec.type), why);
+                        r = -EBADMSG;
+                } else
+                        r = push(j, &rec);
                 if (r < 0) {
                         free(rec.a);
                         free(rec.b);
-                        break;
+                        return r;
                 }
         }
-        if (r == 0 && (j->n_recs == 0 || j->recs[0].type != J_SESSION)) {
-                log_error("%s: not a cairn journal", j->path);
-                r = -EBADMSG;
+        if (j->n_recs < 2) {
+                log_error("%s: not a cairn journal (no %s record)", j->path,
+                          j->n_recs ? "root" : "session");
+                return -EBADMSG;
         }
-        return r;
+        if (whole < len) {
+                /* Cut off before anything is appended to it: a record
+                 * written after a torn one would be unreadable, and the
+                 * journal with it. */
+                log_debug("%s:%u: torn last record (%zu bytes)%s", j->path, lineno, len - whole,
+                          locked ? " cut off" : " ignored");
+                if (locked && ftruncate(j->fd, (off_t) whole) < 0)
+                        return log_errno(negative_errno(), "%s: cut off the torn last record", j->path);
+        }
+        j->size = whole;
+        return 0;
 }
 
 /* A journal in memory (tmpfs, ramfs: /run/cairn, the default) is on its
@@ -382,7 +523,7 @@ static int link_tmpfile(int fd, const char *path)
         return 0;
 }
 
-int journal_create(const char *state_dir, const char *id, const char *root, const char *how,
+int journal_create(const char *state_dir, const char *id, const struct journal_root *root,
                    struct journal **ret)
 {
         _cleanup_free_ char *path = xasprintf("%s/%s.journal", state_dir, id);
@@ -395,7 +536,7 @@ int journal_create(const char *state_dir, const char *id, const char *root, cons
         if (!path || !tmp)
                 return -ENOMEM;
         /* Made without a name (or under a hidden one where O_TMPFILE is
-         * not supported), locked and given its first record, and only then
+         * not supported), locked and given its first records, and only then
          * linked into place: nobody ever sees an unlocked, empty journal of
          * a live setup (gc would take it for a dead one), and a setup
          * killed before that leaves nothing. */
@@ -421,8 +562,10 @@ int journal_create(const char *state_dir, const char *id, const char *root, cons
         j->id = strdup(id);
         r = j->id ? journal_note(j, J_SESSION, id, JOURNAL_VERSION, 0, (uint64_t) time(NULL), NULL)
                   : -ENOMEM;
-        if (r >= 0 && root)
-                r = journal_note(j, J_ROOT, root, how, 0, 0, NULL);
+        if (r >= 0)
+                r = journal_note(j, J_ROOT, root->path, root->owned ? "owned" : "given", 0, 0, NULL);
+        if (r >= 0 && root->ino)
+                r = journal_note(j, J_ROOTID, NULL, NULL, root->dev, root->ino, NULL);
         if (r >= 0)
                 r = journal_commit(j);
         if (r >= 0)
@@ -437,23 +580,38 @@ int journal_create(const char *state_dir, const char *id, const char *root, cons
         return 0;
 }
 
-int journal_root_of(const char *path, char **ret_root)
+void journal_head_clear(struct journal_head *h)
 {
-        _cleanup_close_ int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+        free(h->id);
+        free(h->root);
+        *h = (struct journal_head) {};
+}
+
+int journal_head_read(const char *path, struct journal_head *ret)
+{
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
         _cleanup_free_ char *buf = NULL;
+        struct journal_head h = {};
+        struct stat st;
+        unsigned lineno = 0;
         size_t len;
         int r;
 
         if (fd < 0)
                 return negative_errno();
-        r = read_all(fd, 0, &buf, &len);
+        if (fstat(fd, &st) < 0)
+                return negative_errno();
+        if (!S_ISREG(st.st_mode))
+                return -EBADMSG;
+        r = read_all(fd, (size_t) st.st_size, &buf, &len);
         if (r < 0)
                 return r;
-        /* Line by line, up to the first J_ROOT (the second record of
-         * every journal), of which only the number, the type and the path
-         * are read: a newer cairn may write more. */
-        for (char *line = buf, *nl; line < buf + len; line = nl + 1) {
-                char *save = NULL, *seq, *type, *root;
+        /* The first few lines, of which only the number, the type and the
+         * fields read here are looked at: a newer cairn may write more.
+         * J_ROOTID comes right after J_ROOT, or after J_OWNER and the
+         * identity of a root cairn made. */
+        for (char *line = buf, *nl; line < buf + len && ++lineno <= 4; line = nl + 1) {
+                char *save = NULL, *seq, *type, *f1, *f2;
 
                 nl = memchr(line, '\n', (size_t) (buf + len - line));
                 if (!nl)
@@ -461,15 +619,40 @@ int journal_root_of(const char *path, char **ret_root)
                 *nl = '\0';
                 seq = strtok_r(line, " ", &save);
                 type = seq ? strtok_r(NULL, " ", &save) : NULL;
-                if (!type)
+                f1 = type ? strtok_r(NULL, " ", &save) : NULL;
+                f2 = f1 ? strtok_r(NULL, " ", &save) : NULL;
+                if (!f1)
                         break;
-                if (!streq(type, type_names[J_ROOT]))
-                        continue;
-                root = strtok_r(NULL, " ", &save);
-                *ret_root = root ? decode(root) : NULL;
-                return *ret_root ? 0 : -EBADMSG;
+                if (lineno == 1 && streq(type, type_names[J_SESSION]))
+                        h.id = decode(f1);
+                else if (lineno == 2 && streq(type, type_names[J_ROOT]) && f2) {
+                        h.root = decode(f1);
+                        h.owned = streq(f2, "owned");
+                } else if (streq(type, type_names[J_ROOTID]) && f2) {
+                        h.dev = strtoull(f1, NULL, 10);
+                        h.ino = strtoull(f2, NULL, 10);
+                        break;
+                }
+                if (lineno == 2 && !h.root)
+                        break;
         }
-        return -EBADMSG;
+        if (!h.id || !h.root) {
+                journal_head_clear(&h);
+                return -EBADMSG;
+        }
+        *ret = h;
+        return 0;
+}
+
+void journal_root(const struct journal *j, struct journal_root *ret)
+{
+        *ret = (struct journal_root) { .path = j->recs[1].a, .owned = streq(j->recs[1].b, "owned") };
+        for (size_t i = 2; i < j->n_recs; i++)
+                if (j->recs[i].type == J_ROOTID) {
+                        ret->dev = j->recs[i].ref;
+                        ret->ino = j->recs[i].n;
+                        break;
+                }
 }
 
 int journal_open(const char *path, enum journal_lock lock, struct journal **ret)
@@ -515,7 +698,7 @@ int journal_open(const char *path, enum journal_lock lock, struct journal **ret)
         if (!j)
                 return -ENOMEM;
         j->active = active;
-        r = read_records(j, (size_t) st.st_size);
+        r = read_records(j, (size_t) st.st_size, lock != JOURNAL_PEEK);
         if (r < 0) {
                 journal_free(j);
                 return r;

@@ -23,7 +23,8 @@
 
 enum jtype {
         J_SESSION,  /* a = id, b = format version, n = creation time (Unix) */
-        J_ROOT,     /* a = absolute root path, b = "owned" | "given" */
+        J_ROOT,     /* a = absolute root path (for messages, and to find the
+                     * root again: see J_ROOTID), b = "owned" | "given" */
         J_OWNER,    /* a = pid, b = process start time (clock ticks) */
         J_ENTRY,    /* a = entry name, b = plugin path, n = 1 if it has a teardown */
         J_OPT,      /* a = key, b = value (of the last J_ENTRY) */
@@ -41,6 +42,8 @@ enum jtype {
         J_READY,    /* setup finished */
         J_FAILED,   /* setup failed; rollback follows */
         J_TEARDOWN, /* teardown started */
+        J_ROOTID,   /* ref, n = st_dev, st_ino of the root directory: what the
+                     * session's root is, whatever its path leads to now */
         _J_MAX,
 };
 
@@ -53,6 +56,8 @@ struct jrec {
 
 struct journal {
         int fd;
+        size_t size; /* bytes of whole records in the file: where a failed
+                      * write is cut back to */
         char *path;
         char *id;
         uint64_t next_seq;
@@ -70,21 +75,45 @@ enum journal_lock {
         JOURNAL_PEEK, /* read without keeping a lock; set `active` */
 };
 
+#define SESSION_ID_PREFIX "cairn-"
+#define SESSION_ID_RANDOM 6
+/* "cairn-" and six of [A-Za-z0-9]. */
+bool session_id_is_valid(const char *id);
+
+/* What a session's root is: its path, whether cairn made it, and its
+ * identity (ino 0: not known yet, or a journal older than version 3). */
+struct journal_root {
+        const char *path;
+        bool owned;
+        uint64_t dev, ino;
+};
+
 /* Create STATE_DIR/ID.journal exclusively (-EEXIST if it exists), lock it,
- * and write the J_SESSION record, with root (if not NULL) a J_ROOT record
- * (root, how) in the same write: both are there before the journal has a
- * name. */
-int journal_create(const char *state_dir, const char *id, const char *root, const char *how,
+ * and write the J_SESSION, J_ROOT and (with root->ino) J_ROOTID records in
+ * one write: they are there before the journal has a name. */
+int journal_create(const char *state_dir, const char *id, const struct journal_root *root,
                    struct journal **ret);
 
-/* The root a journal announces (its J_ROOT), read without a lock and
- * without reading further: for a journal the rest of which cannot be
- * read (a newer cairn's, or damaged).  -EBADMSG if it has none. */
-int journal_root_of(const char *path, char **ret_root);
+/* The first records of a journal (its id, its root and the root's
+ * identity), read without a lock: enough to tell whose a journal is, also
+ * when the rest cannot be read (a newer cairn's, or damaged).  The strings
+ * are the caller's to free.  -EBADMSG if it has no J_SESSION and J_ROOT. */
+struct journal_head {
+        char *id;
+        char *root;
+        bool owned;
+        uint64_t dev, ino;
+};
+int journal_head_read(const char *path, struct journal_head *ret);
+void journal_head_clear(struct journal_head *h);
 
 /* Open (and lock, as `lock` says) an existing journal and read its
  * records.  -ENOENT when it no longer exists (another process finished
- * the session meanwhile). */
+ * the session meanwhile).  Every record is checked for what the steps
+ * after rely on (a session id, a root, references to records that exist,
+ * paths inside the root): -EBADMSG, named with the line, if one is not.
+ * With a lock, a torn last record (a crash or a full disk mid-write) is
+ * cut off the file before anything is appended after it. */
 int journal_open(const char *path, enum journal_lock lock, struct journal **ret);
 
 /* Append one record and write it, with any that wait before it, and sync;
@@ -110,6 +139,10 @@ int journal_commit(struct journal *j);
 /* Remove the file (still holding the lock) and free. */
 int journal_remove(struct journal *j);
 void journal_free(struct journal *j);
+
+/* The session's root, as its J_ROOT and J_ROOTID say (a journal_open()ed
+ * one has both J_SESSION and J_ROOT). */
+void journal_root(const struct journal *j, struct journal_root *ret);
 
 /* The record with this seq, or NULL. */
 const struct jrec *journal_find(const struct journal *j, uint64_t seq);

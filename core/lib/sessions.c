@@ -5,9 +5,14 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 
+#include <linux/openat2.h>
+#include <sys/syscall.h>
+
 #include "engine.h"
 #include "log.h"
+#include "root.h"
 #include "sessions.h"
+#include "trust.h"
 #include "util.h"
 
 static const char *const state_names[] = {
@@ -238,6 +243,216 @@ int sessions_list(const char *state_dir, struct session_info **ret, size_t *ret_
         return 0;
 }
 
+static bool same_root(const struct journal_head *h, const struct journal_root *root)
+{
+        if (h->ino && root->ino && h->dev == root->dev && h->ino == root->ino)
+                return true;
+        return streq(h->root, root->path);
+}
+
+int sessions_find_root(const char *state_dir, const struct journal_root *root, char **ret_id)
+{
+        _cleanup_strv_free_ char **paths = NULL;
+        int r;
+
+        r = journal_paths(state_dir, &paths);
+        if (r < 0)
+                return r;
+        for (char **p = paths; p && *p; p++) {
+                struct journal_head h;
+
+                if (journal_head_read(*p, &h) < 0)
+                        continue; /* finished meanwhile, or not a journal */
+                if (same_root(&h, root)) {
+                        *ret_id = TAKE_PTR(h.id);
+                        journal_head_clear(&h);
+                        return 1;
+                }
+                journal_head_clear(&h);
+        }
+        return 0;
+}
+
+/* Open, lock and read the journal at `path`, which must be session `id`'s
+ * (the name is only where it was looked for). */
+static int open_session_journal(const char *path, const char *id, struct journal **ret)
+{
+        struct journal *j;
+        int r;
+
+        r = journal_open(path, JOURNAL_WAIT, &j);
+        if (r == -ENOENT)
+                return r;
+        if (r < 0)
+                return log_errno(r, "open journal %s", path);
+        if (id && !streq(j->id, id)) {
+                log_error("%s: the journal of session %s, not of %s; refusing it", path, j->id, id);
+                journal_free(j);
+                return -EBADMSG;
+        }
+        *ret = j;
+        return 0;
+}
+
+/* The directory `path` names if no symlink is in the way, O_PATH. */
+static int open_no_symlinks(const char *path)
+{
+        struct open_how how = {
+                .flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
+                .resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
+        };
+        long fd = syscall(SYS_openat2, AT_FDCWD, path, &how, sizeof how);
+
+        if (fd < 0 && errno == ENOSYS)
+                fd = open(path, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        return (int) fd;
+}
+
+/* The session of a root cairn made, `norm` (PARENT/ID): STATE_DIR/ID.journal
+ * if it is there and says so.  Its path and id, or -ENOENT. */
+static int find_named(const char *state_dir, const char *norm, char **ret_path, char **ret_id)
+{
+        const char *base = strrchr(norm, '/') + 1;
+        _cleanup_free_ char *p = NULL;
+        struct journal_head h;
+        bool match;
+
+        if (!session_id_is_valid(base))
+                return -ENOENT;
+        p = xasprintf("%s/%s.journal", state_dir, base);
+        if (!p)
+                return -ENOMEM;
+        if (journal_head_read(p, &h) < 0)
+                return -ENOENT;
+        match = streq(h.root, norm) && streq(h.id, base);
+        journal_head_clear(&h);
+        if (!match)
+                return -ENOENT;
+        *ret_path = TAKE_PTR(p);
+        *ret_id = strdup(base);
+        return *ret_id ? 0 : -ENOMEM;
+}
+
+/* The session whose root `norm` (an absolute path) is: its journal's path
+ * and id.  By path, else by identity. */
+static int find_by_root(const char *state_dir, const char *norm, char **ret_path, char **ret_id)
+{
+        _cleanup_strv_free_ char **paths = NULL;
+        _cleanup_free_ char *by_path = NULL, *by_id = NULL, *id_path = NULL, *id_id = NULL;
+        _cleanup_close_ int fd = -1;
+        unsigned n_path = 0, n_id = 0;
+        uint64_t dev = 0, ino = 0;
+        int r;
+
+        /* A root cairn made is named after its session: one look. */
+        r = find_named(state_dir, norm, ret_path, ret_id);
+        if (r != -ENOENT)
+                return r;
+
+        fd = open_no_symlinks(norm);
+        if (fd >= 0 && fd_identity(fd, &dev, &ino) < 0)
+                ino = 0;
+        r = journal_paths(state_dir, &paths);
+        if (r < 0)
+                return r;
+        for (char **p = paths; p && *p; p++) {
+                struct journal_head h;
+
+                if (journal_head_read(*p, &h) < 0)
+                        continue;
+                if (streq(h.root, norm)) {
+                        if (n_path++ == 0) {
+                                by_path = strdup(*p);
+                                by_id = strdup(h.id);
+                        }
+                } else if (ino && h.ino == ino && h.dev == dev) {
+                        if (n_id++ == 0) {
+                                id_path = strdup(*p);
+                                id_id = strdup(h.id);
+                        }
+                }
+                journal_head_clear(&h);
+        }
+        if (n_path > 1 || (n_path == 0 && n_id > 1)) {
+                log_error("%s: the root of %u sessions; tear them down by their ids (cairn list)", norm,
+                          n_path > 1 ? n_path : n_id);
+                return -ENOTUNIQ;
+        }
+        if (n_path == 0 && n_id == 0)
+                return -ENOENT;
+        if (n_path == 0) {
+                by_path = TAKE_PTR(id_path);
+                by_id = TAKE_PTR(id_id);
+        }
+        if (!by_path || !by_id)
+                return -ENOMEM;
+        *ret_path = TAKE_PTR(by_path);
+        *ret_id = TAKE_PTR(by_id);
+        return 0;
+}
+
+static int find(const char *state_dir, const char *arg, bool named_only, struct journal **ret_j,
+                int *ret_root_fd)
+{
+        _cleanup_free_ char *norm = NULL, *path = NULL, *id = NULL;
+        struct journal_root jr;
+        struct journal *j = NULL;
+        uint64_t dev, ino;
+        int r, fd;
+
+        *ret_root_fd = -1;
+        if (!strchr(arg, '/')) {
+                if (!session_id_is_valid(arg)) {
+                        log_error("\"%s\" is not a session id (cairn-XXXXXX) or a root path", arg);
+                        return -EINVAL;
+                }
+                path = xasprintf("%s/%s.journal", state_dir, arg);
+                if (!path)
+                        return -ENOMEM;
+                return open_session_journal(path, arg, ret_j);
+        }
+        if (arg[0] != '/') {
+                log_error("\"%s\": a root must be given as an absolute path", arg);
+                return -EINVAL;
+        }
+        norm = path_make_absolute(arg);
+        if (!norm)
+                return log_errno(negative_errno(), "%s", arg);
+        r = named_only ? find_named(state_dir, norm, &path, &id) : find_by_root(state_dir, norm, &path, &id);
+        if (r < 0)
+                return r;
+        r = open_session_journal(path, id, &j);
+        if (r < 0)
+                return r;
+        /* Whether the path leads to the root now (a symlink on the way is
+         * no harm: only the same directory is used). */
+        journal_root(j, &jr);
+        fd = open(norm, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (fd >= 0 && (!jr.ino || fd_identity(fd, &dev, &ino) < 0 || dev != jr.dev || ino != jr.ino)) {
+                close(fd);
+                fd = -1;
+        }
+        *ret_root_fd = fd;
+        *ret_j = j;
+        return 0;
+}
+
+int session_find(const char *state_dir, const char *arg, struct journal **ret_j, int *ret_root_fd)
+{
+        return find(state_dir, arg, false, ret_j, ret_root_fd);
+}
+
+int session_find_made(const char *state_dir, const char *root, struct journal **ret_j, int *ret_root_fd)
+{
+        _cleanup_close_ int fd = -1;
+
+        /* Only a state directory nobody else could have put a journal in
+         * (open_trusted()'s rules). */
+        if (trust_open(state_dir, TRUST_DIR | TRUST_QUIET, &fd) < 0)
+                return -ENOENT;
+        return find(state_dir, root, true, ret_j, ret_root_fd);
+}
+
 /* A journal still under its hidden name (".ID.journal.new", made only
  * where O_TMPFILE is not supported) belongs to a setup that died before its
  * first record was linked into place: it made nothing yet.  Remove it
@@ -293,8 +508,24 @@ int sessions_gc(const char *state_dir, bool all, struct loader *loader)
                 if (r == -ENOENT)
                         continue;
                 if (r < 0) {
+                        /* Named (by the reader, or here); the others are
+                         * still collected. */
+                        log_error("%s: cannot be read (%s); left alone: teardown or gc can finish "
+                                  "it once it is repaired", *p, strerror(-r));
                         failed++;
                         continue;
+                }
+                {
+                        const char *name = strrchr(*p, '/') + 1;
+                        size_t n = strlen(j->id);
+
+                        if (strncmp(name, j->id, n) != 0 || !streq(name + n, ".journal")) {
+                                log_error("%s: the journal of session %s, under another name; left "
+                                          "alone", *p, j->id);
+                                journal_free(j);
+                                failed++;
+                                continue;
+                        }
                 }
                 r = session_info_from_journal(j, false, &si);
                 if (r < 0) {
@@ -313,7 +544,7 @@ int sessions_gc(const char *state_dir, bool all, struct loader *loader)
                         journal_free(j);
                 } else {
                         log_info("%s: %s (%s): tearing it down", si.id, session_state_name(si.state), why);
-                        if (engine_teardown_journal(j, loader) < 0)
+                        if (engine_teardown_journal(j, -1, loader) < 0)
                                 failed++;
                 }
                 session_info_clear(&si);

@@ -52,6 +52,31 @@ void session_info_clear(struct session_info *si);
 int sessions_list(const char *state_dir, struct session_info **ret, size_t *ret_n);
 void sessions_free(struct session_info *v, size_t n);
 
+/* Whether some session's root is `root`: the same directory (st_dev and
+ * st_ino, when both journals know them) or the same path.  1 and the
+ * session's id (the caller frees it), 0, or -errno. */
+int sessions_find_root(const char *state_dir, const struct journal_root *root, char **ret_id);
+
+/* The session `arg` names, its journal opened, locked (waiting for whoever
+ * holds it) and read:
+ *   - an id: STATE_DIR/ID.journal, which must say it is ID's;
+ *   - an absolute path: the session whose root was recorded under that
+ *     path (as setup records a --root: made absolute, without "." or
+ *     empty components); else the session whose root is the directory
+ *     the path names without a symlink in it (compared by st_dev and
+ *     st_ino: another path to it, a bind mount of it).  A symlink is
+ *     never followed to find a session: one planted at a gone root's name
+ *     would lead to another's.
+ * *ret_root_fd: with a path, a descriptor of the directory it names if
+ * that is the session's root, else -1.  -ENOENT: no such session; -EINVAL:
+ * neither an id nor an absolute path; other errors are logged. */
+int session_find(const char *state_dir, const char *arg, struct journal **ret_j, int *ret_root_fd);
+
+/* The same, only for a root cairn made (PARENT/ID) whose journal is
+ * STATE_DIR/ID.journal: no other journal is read.  -ENOENT if it is not
+ * there (or state_dir is not one cairn would use). */
+int session_find_made(const char *state_dir, const char *root, struct journal **ret_j, int *ret_root_fd);
+
 /* Tear down the sessions that crashed (setup or teardown died) and the
  * ready ones whose owner is gone; with `all`, every session (waiting for
  * those in progress).  0, or -EBUSY if something could not be undone. */

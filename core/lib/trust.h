@@ -1,13 +1,19 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Files that steer a root process (the config, drop-ins, plugins) are
- * opened first and checked on the open descriptor, as sudo does: a regular
- * file, owned by root, not writable by group or others.  The caller then
- * reads or dlopen()s through the descriptor (/proc/self/fd/N), so swapping
- * the file between check and use changes nothing.
+ * Files that steer a root process (the config, drop-ins, plugins, the
+ * journals' directory) are opened first and checked on the open
+ * descriptor, as sudo does: a regular file (or directory), owned by root,
+ * not writable by group or others -- and so is every directory on the way
+ * to it, from "/" down, each checked before anything in it is looked up
+ * (a sticky directory such as /tmp may be writable by others; what is in
+ * it on the way must then be root's).  Symlinks on the way are followed
+ * only as part of that walk: what they point to is reached through
+ * checked directories too.  The caller then reads or dlopen()s through
+ * the descriptor (/proc/self/fd/N), so swapping the file between check
+ * and use changes nothing.
  *
  * A build configured with --enable-test-mode accepts files owned by the
- * invoking user too (never the default); the mode check always applies.
+ * invoking user too (never the default); the mode checks always apply.
  */
 #ifndef CAIRN_TRUST_H
 #define CAIRN_TRUST_H
@@ -18,6 +24,14 @@ int open_trusted(const char *path, int *ret_fd);
 /* The same, but the descriptor is the checked O_PATH one: for whoever
  * opens "/proc/self/fd/N" itself (dlopen()), so it is not opened twice. */
 int open_trusted_path(const char *path, int *ret_fd);
+
+/* Either, as `flags` say: TRUST_DIR, a directory (O_PATH); TRUST_QUIET,
+ * nothing logged (the caller says what it means). */
+#define TRUST_DIR (1u << 0)
+#define TRUST_QUIET (1u << 1)
+int trust_open(const char *path, unsigned flags, int *ret_fd);
+/* Why the last refusal (or failure) of these was: "PATH: REASON". */
+const char *trust_reason(void);
 
 /* "/proc/self/fd/N" for a descriptor, into buf (at least 32 bytes). */
 const char *fd_path(int fd, char buf[static 32]);

@@ -558,6 +558,8 @@ static int undo_root(struct undo *u, const struct jrec *r)
 {
         _cleanup_free_ char *copy = NULL, *copy2 = NULL;
         _cleanup_close_ int dfd = -1;
+        const char *base;
+        struct stat st;
         int k;
 
         if (!streq(r->b, "owned"))
@@ -574,7 +576,18 @@ static int undo_root(struct undo *u, const struct jrec *r)
         dfd = open(dirname(copy), O_PATH | O_DIRECTORY | O_CLOEXEC);
         if (dfd < 0)
                 return errno == ENOENT ? 0 : log_errno(negative_errno(), "%s: open parent", r->a);
-        if (unlinkat(dfd, basename(copy2), AT_REMOVEDIR) < 0) {
+        base = basename(copy2);
+        /* Only the directory cairn made: another one put at its name since
+         * (the root renamed away, or gone after a crash) is left alone. */
+        if (u->s->root_ino) {
+                if (fstatat(dfd, base, &st, AT_SYMLINK_NOFOLLOW) < 0)
+                        return errno == ENOENT ? 0 : log_errno(negative_errno(), "%s: stat", r->a);
+                if ((uint64_t) st.st_dev != u->s->root_dev || (uint64_t) st.st_ino != u->s->root_ino) {
+                        log_notice("%s: not the root cairn made (that one is gone); left in place", r->a);
+                        return 0;
+                }
+        }
+        if (unlinkat(dfd, base, AT_REMOVEDIR) < 0) {
                 k = negative_errno();
                 if (k == -ENOENT)
                         return 0;
@@ -591,7 +604,7 @@ int undo_records(struct session *s, size_t from, struct loader *loader)
 {
         struct undo u = { .s = s, .loader = loader, .n = s->j->n_recs,
                           .dir_fd = -1, .cwd_fd = -1, .here_fd = -1 };
-        unsigned failed = 0;
+        unsigned failed = 0, unrecorded = 0;
         int r;
 
         r = undo_index(&u);
@@ -622,8 +635,8 @@ int undo_records(struct session *s, size_t from, struct loader *loader)
                                 u.undone[e] = true;
                                 failed++;
                         }
-                        else if ((r = mark_undone(&u, (size_t) e)) < 0)
-                                goto out;
+                        else if (mark_undone(&u, (size_t) e) < 0)
+                                unrecorded++;
                         rec = &s->j->recs[i]; /* the append may have moved recs */
                 }
                 switch (rec->type) {
@@ -648,10 +661,15 @@ int undo_records(struct session *s, size_t from, struct loader *loader)
                         failed++;
                         continue;
                 }
-                r = mark_undone(&u, i);
-                if (r < 0)
-                        goto out;
+                /* Done, but not on record (a full disk): the undo goes on
+                 * (what it did is done), and a later one finds the rest
+                 * undone, or does it again. */
+                if (mark_undone(&u, i) < 0)
+                        unrecorded++;
         }
+        if (unrecorded && failed)
+                log_error("%s: %u undone step%s could not be recorded; a later teardown "
+                          "redoes them", s->j->path, unrecorded, unrecorded == 1 ? "" : "s");
         r = failed ? -EBUSY : 0;
 out:
         free(u.undone);

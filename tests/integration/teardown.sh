@@ -107,49 +107,37 @@ if command -v strace >/dev/null; then
         check "strace saw the teardown open its journal" grep -qF "$ID.journal" "$IT_DIR/strace.out"
         check "a teardown with everything in place does not read mountinfo" \
                 sh -c '! grep -q mountinfo "$1"' sh "$IT_DIR/strace.out"
-        check "teardown ROOT of a root cairn made reads no config (the root names its journal)" \
-                sh -c '! grep -qF "$1" "$2"' sh "$IT_CONF" "$IT_DIR/strace.out"
 else
         not_ok "strace is needed to watch teardown's system calls (apt-get install strace)"
 fi
 
-# The journal a root names (trusted.cairn.journal, set by setup on the
-# roots it makes) is how `teardown ROOT` finds it: the config may have
-# changed since setup, even be broken.  `teardown ID` still needs the
-# config's state_dir.
-xattr() { # PATH: the record, "" if none
-        python3 -c 'import os, sys
-try: print(os.getxattr(sys.argv[1], "trusted.cairn.journal").decode())
-except OSError: print("")' "$1"
-}
-setup_root "recorded" "$@" || done_testing
-is "$(xattr "$ROOT")" "$IT_STATE/$ID.journal" "setup records the journal on the root it made"
+# `teardown ID` and a `teardown ROOT` of a session whose journal is not in
+# the default state directory need the config's state_dir: with the config
+# broken since setup, they exit 2 and do nothing.  (The default state
+# directory's case, which needs no config, is at the end.)
+setup_root "config broken" "$@" || done_testing
 cp "$IT_CONF" "$IT_DIR/good.conf"
 echo "this is not ini" >>"$IT_CONF"
 run_cairn -c "$IT_CONF" teardown "$ID"
 is "$RC" 2 "with the config broken since setup, teardown ID exits 2"
 check "... and does nothing" is_mounted "$ROOT/runsc"
 run_cairn -c "$IT_CONF" teardown "$ROOT"
-is "$RC" 0 "with the config broken since setup, teardown ROOT exits 0"
-assert_gone "teardown ROOT, config broken" "$ROOT" "$ID"
+is "$RC" 2 "with the config broken since setup, teardown ROOT (state_dir not the default) exits 2"
+check "... and does nothing" is_mounted "$ROOT/runsc"
 cp "$IT_DIR/good.conf" "$IT_CONF"
+run_cairn -c "$IT_CONF" teardown "$ROOT"
+is "$RC" 0 "with the config repaired, teardown ROOT exits 0"
+assert_gone "config repaired" "$ROOT" "$ID"
 
-# A record that names another session's journal (someone with
-# CAP_SYS_ADMIN wrote it) is not followed: that journal's root is not
-# this one; the config finds the right one.
-setup_root "record of another (a)" "$@" || done_testing
-root_a=$ROOT id_a=$ID
-setup_root "record of another (b)" "$@" || done_testing
-root_b=$ROOT id_b=$ID
-python3 -c 'import os, sys; os.setxattr(sys.argv[1], "trusted.cairn.journal", sys.argv[2].encode())' \
-        "$root_a" "$IT_STATE/$id_b.journal"
-run_cairn -c "$IT_CONF" teardown "$root_a"
-is "$RC" 0 "teardown of a root whose record names another journal exits 0"
-assert_gone "teardown of a root with a forged record" "$root_a" "$id_a"
-check "... and the other session is untouched" is_mounted "$root_b/runsc"
-run_cairn -c "$IT_CONF" teardown "$root_b"
-is "$RC" 0 "the other session's teardown exits 0"
-assert_gone "the other session" "$root_b" "$id_b"
+# Roots are never marked with where their journal is (an extended
+# attribute on a root cairn made once did that): a mark an image can ship
+# could name a journal of its own choosing.  Setup sets none.
+setup_root "no mark" "$@" || done_testing
+check "setup marks no root with its journal (no trusted.cairn.journal)" \
+        python3 -c 'import os, sys; sys.exit("trusted.cairn.journal" in os.listxattr(sys.argv[1]))' "$ROOT"
+run_cairn -c "$IT_CONF" teardown "$ROOT"
+is "$RC" 0 "teardown of the unmarked root exits 0"
+assert_gone "no mark" "$ROOT" "$ID"
 
 # A journal cairn cannot read (a newer cairn's, say, or damaged) is not
 # "no such session": teardown exits 3, names it and leaves everything, by
@@ -202,5 +190,37 @@ for t in same1 same2; do
         [ -s "$IT_DIR/$t.err" ] && diag "$t:" "$(cat "$IT_DIR/$t.err")"
 done
 assert_gone "two concurrent teardowns" "$ROOT" "$ID"
+
+# `teardown ROOT` of a root cairn made, its journal in the default state
+# directory (where a runtime's sessions are, unless the config says
+# otherwise): no config is read, so a config broken since setup does not
+# stop it.  The default state directory is a tmpfs of this test's own
+# namespace (the host's is not touched), from here to the end.
+S=${cairn_default_state_dir:?the default state_dir (make check sets it)}
+if [ -d "$S" ]; then
+        mount -t tmpfs -o mode=0700 cairn-it-state "$S"
+else
+        mount -t tmpfs -o mode=0755 cairn-it-run "$(dirname "$S")" && mkdir -m 0700 "$S"
+fi || bail "a tmpfs for the default state directory $S"
+DEF=$IT_DIR/default-state.conf
+{ printf '[cairn]\nplugin_dir = %s\nroot_parent = %s\n' "$IT_PLUGINS" "$IT_ROOTS"
+  sed -n '/^stack/,$p' "$IT_CONF"; } >"$DEF"
+setup_root "default state_dir" -c "$DEF" --set runtime="$IT_RUNTIME" --set platform=kvm || done_testing
+check "its journal is in the default state directory" test -f "$S/$ID.journal"
+echo "this is not ini" >>"$DEF"
+if command -v strace >/dev/null; then
+        ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 \
+                strace -f -qq -e trace=open,openat,openat2 -o "$IT_DIR/strace2.out" \
+                "$IT_CAIRN" --confdir "$IT_CONFD" -c "$DEF" teardown "$ROOT" 2>"$IT_DIR/strace2.err"
+        rc=$?
+        is "$rc" 0 "default state_dir, config broken since setup: teardown ROOT exits 0"
+        [ "$rc" = 0 ] || diag "$(cat "$IT_DIR/strace2.err")"
+        check "... and reads no config" sh -c '! grep -q "default-state.conf" "$1"' sh "$IT_DIR/strace2.out"
+else
+        not_ok "strace is needed to watch teardown's system calls (apt-get install strace)"
+        run_cairn -c "$DEF" teardown "$ROOT"
+fi
+assert_gone "default state_dir, config broken" "$ROOT" "$ID"
+check "... and the default state directory is empty" dir_is_empty "$S"
 
 done_testing

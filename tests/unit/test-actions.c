@@ -140,7 +140,11 @@ static int setup(void **state)
         assert_int_equal(mkdir(f->root, 0700), 0);
         f->s.root = f->root;
         f->s.root_fd = open(f->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
-        assert_int_equal(journal_create(f->dir, "cairn-unit00", NULL, NULL, &f->s.j), 0);
+        {
+                const struct journal_root root = { .path = f->root, .owned = false };
+
+                assert_int_equal(journal_create(f->dir, "cairn-unit00", &root, &f->s.j), 0);
+        }
         f->ctx = (struct cairn_ctx) { .s = &f->s, .entry = "t" };
         assert_int_equal(loader_new(NULL, &f->l), 0);
         trace[0] = '\0';
@@ -220,15 +224,15 @@ static void test_mount_fs_order_and_journal(void **state)
                 char want[64];
 
                 snprintf(want, sizeof want, "mkdir mkdir mount%s", after_attach());
-                assert_string_equal(types(f->s.j, 1), want);
+                assert_string_equal(types(f->s.j, 2), want);
         }
-        assert_string_equal(f->s.j->recs[1].a, "/a");
-        assert_string_equal(f->s.j->recs[2].a, "/a/proc");
-        assert_string_equal(f->s.j->recs[3].b, "proc");
-        if (f->s.j->n_recs > 4)
-                assert_int_equal(f->s.j->recs[4].ref, f->s.j->recs[3].seq);
+        assert_string_equal(f->s.j->recs[2].a, "/a");
+        assert_string_equal(f->s.j->recs[3].a, "/a/proc");
+        assert_string_equal(f->s.j->recs[4].b, "proc");
+        if (f->s.j->n_recs > 5)
+                assert_int_equal(f->s.j->recs[5].ref, f->s.j->recs[4].seq);
         else
-                assert_true(f->s.j->recs[3].n != 0); /* the unique ID */
+                assert_true(f->s.j->recs[4].n != 0); /* the unique ID */
         assert_true(in_root(f, "/a/proc"));
 }
 
@@ -242,7 +246,7 @@ static void test_fsmount_failure_mounts_nothing(void **state)
         assert_logged("[t] make proc mount: Operation not permitted");
         logs_release();
         /* The mount is made before its mount point: nothing was made. */
-        assert_string_equal(types(f->s.j, 1), "");
+        assert_string_equal(types(f->s.j, 2), "");
         assert_false(in_root(f, "/proc"));
 }
 
@@ -256,9 +260,9 @@ static void test_move_mount_failure_is_marked_undone(void **state)
         assert_int_equal(cairn_mount_fs(&f->ctx, "tmpfs", NULL, "/t", 0, NULL), -ENOSPC);
         assert_logged("mount tmpfs on");
         logs_release();
-        assert_string_equal(types(f->s.j, 1), "mkdir mount undone");
+        assert_string_equal(types(f->s.j, 2), "mkdir mount undone");
         trace[0] = '\0';
-        assert_int_equal(undo_records(&f->s, 1, f->l), 0);
+        assert_int_equal(undo_records(&f->s, 2, f->l), 0);
         assert_string_equal(trace, ""); /* no umount of what never was */
         assert_false(in_root(f, "/t"));
 }
@@ -280,9 +284,9 @@ static void test_rdonly_bind_is_readonly_before_attach(void **state)
                 char want[64];
 
                 snprintf(want, sizeof want, "mkdir create mount%s", after_attach());
-                assert_string_equal(types(f->s.j, 1), want);
+                assert_string_equal(types(f->s.j, 2), want);
         }
-        assert_string_equal(f->s.j->recs[3].b, "bind");
+        assert_string_equal(f->s.j->recs[4].b, "bind");
 }
 
 static void test_rdonly_bind_still_writable_fails(void **state)
@@ -300,7 +304,7 @@ static void test_rdonly_bind_still_writable_fails(void **state)
         close(src);
         /* The journal has the mount: the rollback unmounts it. */
         will_return(__wrap_umount2, 0);
-        assert_int_equal(undo_records(&f->s, 1, f->l), 0);
+        assert_int_equal(undo_records(&f->s, 2, f->l), 0);
         assert_true(strstr(trace, "umount2") != NULL);
         assert_false(in_root(f, "/etc"));
 }
@@ -317,7 +321,7 @@ static void test_setattr_failure_attaches_nothing(void **state)
         logs_release();
         close(src);
         assert_null(strstr(trace, "move_mount"));
-        assert_string_equal(types(f->s.j, 1), "");
+        assert_string_equal(types(f->s.j, 2), "");
         assert_false(in_root(f, "/etc"));
 }
 
@@ -330,7 +334,7 @@ static void test_busy_unmount_keeps_everything(void **state)
         assert_int_equal(cairn_mount_fs(&f->ctx, "tmpfs", NULL, "/busy", 0, NULL), 0);
         will_return(__wrap_umount2, EBUSY);
         logs_capture();
-        assert_int_equal(undo_records(&f->s, 1, f->l), -EBUSY);
+        assert_int_equal(undo_records(&f->s, 2, f->l), -EBUSY);
         assert_logged("/busy (left mounted; teardown can finish later): Device or resource busy");
         assert_logged("/busy: not removed: a mount there was left in place");
         logs_release();
@@ -339,7 +343,7 @@ static void test_busy_unmount_keeps_everything(void **state)
                 char want[64];
 
                 snprintf(want, sizeof want, "mkdir mount%s", after_attach());
-                assert_string_equal(types(f->s.j, 1), want);
+                assert_string_equal(types(f->s.j, 2), want);
         }
         assert_true(in_root(f, "/busy"));
 }
@@ -363,7 +367,7 @@ static void test_symlink_in_target_refused(void **state)
         logs_release();
         /* The mounts were made (detached) but never attached. */
         assert_null(strstr(trace, "move_mount"));
-        assert_string_equal(types(f->s.j, 1), "");
+        assert_string_equal(types(f->s.j, 2), "");
         {
                 char *p = xasprintf("%s/shm", outside);
                 assert_int_equal(access(p, F_OK), -1);
@@ -391,7 +395,7 @@ static void test_bad_targets(void **state)
         assert_logged("exists and is  a directory");
         logs_release();
         assert_string_equal(trace, "open_tree"); /* cloned, never attached */
-        assert_string_equal(types(f->s.j, 1), "");
+        assert_string_equal(types(f->s.j, 2), "");
         close(src);
         free(d);
 }

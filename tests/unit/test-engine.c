@@ -139,7 +139,7 @@ static bool dir_empty(const char *d)
 static void test_order_and_teardown(void **state)
 {
         struct fixture *f = *state;
-        struct setup_result res = {};
+        struct setup_result res = { .root_fd = -1 };
         struct stat st;
 
         add(f, "a", "/a", NULL, false);
@@ -163,25 +163,25 @@ static void test_order_and_teardown(void **state)
         }
 
         calls[0] = '\0';
-        assert_int_equal(engine_teardown(f->state, res.id, f->l), 0);
+        assert_int_equal(engine_teardown(f->state, res.id, -1, f->l), 0);
         assert_string_equal(calls, "teardown:c teardown:b teardown:a");
         assert_false(exists(res.root, ""));
         assert_true(dir_empty(f->state));
         assert_true(dir_empty(f->roots));
         /* Idempotent. */
-        assert_int_equal(engine_teardown(f->state, res.id, f->l), 0);
-        assert_int_equal(engine_teardown(f->state, res.root, f->l), 0);
+        assert_int_equal(engine_teardown(f->state, res.id, -1, f->l), 0);
+        assert_int_equal(engine_teardown(f->state, res.root, -1, f->l), 0);
         setup_result_clear(&res);
 }
 
 static void test_teardown_by_root(void **state)
 {
         struct fixture *f = *state;
-        struct setup_result res = {};
+        struct setup_result res = { .root_fd = -1 };
 
         add(f, "a", "/a", NULL, false);
         assert_int_equal(engine_setup(&f->cfg, f->l, NULL, &res), 0);
-        assert_int_equal(engine_teardown(f->state, res.root, f->l), 0);
+        assert_int_equal(engine_teardown(f->state, res.root, -1, f->l), 0);
         assert_false(exists(res.root, ""));
         assert_true(dir_empty(f->state));
         setup_result_clear(&res);
@@ -190,7 +190,7 @@ static void test_teardown_by_root(void **state)
 static void test_required_failure_rolls_back(void **state)
 {
         struct fixture *f = *state;
-        struct setup_result res = {};
+        struct setup_result res = { .root_fd = -1 };
 
         add(f, "a", "/a", NULL, false);
         add(f, "b", "/b/deep", NULL, false);
@@ -209,7 +209,7 @@ static void test_required_failure_rolls_back(void **state)
 static void test_optional_failure_is_undone_and_skipped(void **state)
 {
         struct fixture *f = *state;
-        struct setup_result res = {};
+        struct setup_result res = { .root_fd = -1 };
 
         add(f, "a", "/a", NULL, false);
         add(f, "b", "/b/deep", "-13", true);
@@ -227,7 +227,7 @@ static void test_optional_failure_is_undone_and_skipped(void **state)
         assert_int_equal(res.status[2], ENTRY_DONE);
 
         calls[0] = '\0';
-        assert_int_equal(engine_teardown(f->state, res.id, f->l), 0);
+        assert_int_equal(engine_teardown(f->state, res.id, -1, f->l), 0);
         /* b's hook is not run twice. */
         assert_string_equal(calls, "teardown:c teardown:a");
         assert_true(dir_empty(f->roots));
@@ -238,7 +238,7 @@ static void test_optional_failure_is_undone_and_skipped(void **state)
 static void test_skipped_entry_not_run(void **state)
 {
         struct fixture *f = *state;
-        struct setup_result res = {};
+        struct setup_result res = { .root_fd = -1 };
 
         add(f, "a", "/a", NULL, false);
         add(f, "kvm", "/dev", NULL, false);
@@ -248,7 +248,7 @@ static void test_skipped_entry_not_run(void **state)
         assert_string_equal(calls, "setup:a");
         assert_false(exists(res.root, "/dev"));
         assert_int_equal(res.status[1], ENTRY_SKIPPED);
-        assert_int_equal(engine_teardown(f->state, res.id, f->l), 0);
+        assert_int_equal(engine_teardown(f->state, res.id, -1, f->l), 0);
         assert_true(dir_empty(f->roots));
         setup_result_clear(&res);
 }
@@ -256,7 +256,7 @@ static void test_skipped_entry_not_run(void **state)
 static void test_out_of_range_return_is_failure(void **state)
 {
         struct fixture *f = *state;
-        struct setup_result res = {};
+        struct setup_result res = { .root_fd = -1 };
 
         add(f, "a", "/a", "7", false);
         logs_capture();
@@ -284,7 +284,7 @@ static void test_symlink_target_refused(void **state)
                 .abi = CAIRN_ABI_VERSION, .name = "sl", .setup = symlink_setup,
         };
         struct fixture *f = *state;
-        struct setup_result res = {};
+        struct setup_result res = { .root_fd = -1 };
         struct cfg_entry *e = &f->entries[0];
 
         assert_int_equal(loader_add_static(f->l, &sl), 0);
@@ -310,12 +310,12 @@ static void test_bad_id(void **state)
         struct fixture *f = *state;
 
         logs_capture();
-        assert_int_equal(engine_teardown(f->state, "../etc", f->l), -EINVAL);
-        assert_int_equal(engine_teardown(f->state, "cairn-short", f->l), -EINVAL);
-        assert_int_equal(engine_teardown(f->state, "relative/cairn-abcdef", f->l), -EINVAL);
+        assert_int_equal(engine_teardown(f->state, "../etc", -1, f->l), -EINVAL);
+        assert_int_equal(engine_teardown(f->state, "cairn-short", -1, f->l), -EINVAL);
+        assert_int_equal(engine_teardown(f->state, "relative/cairn-abcdef", -1, f->l), -EINVAL);
         logs_release();
         /* A well-formed id with no journal: nothing to do. */
-        assert_int_equal(engine_teardown(f->state, "cairn-abcdef", f->l), 0);
+        assert_int_equal(engine_teardown(f->state, "cairn-abcdef", -1, f->l), 0);
 }
 
 int main(void)

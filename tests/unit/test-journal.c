@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* The journal: records survive a reopen exactly, torn lines are ignored,
- * the lock serializes, a finished journal is seen as gone, records that
- * may wait share a write, and only a journal off tmpfs is fdatasync'ed.
- * fstatfs, fdatasync and write are wrapped (-Wl,--wrap) to count and to
- * choose the filesystem the journal seems to be on. */
+/* The journal: records survive a reopen exactly, a torn last record is
+ * cut off before anything is appended (however it was cut, and after a
+ * write that failed half-way), every record a later step relies on is
+ * checked, the lock serializes, a finished journal is seen as gone,
+ * records that may wait share a write, and only a journal off tmpfs is
+ * fdatasync'ed.  fstatfs, fdatasync and write are wrapped (-Wl,--wrap) to
+ * count, to fail part-way, and to choose the filesystem the journal seems
+ * to be on. */
 #include <fcntl.h>
 #include <linux/magic.h>
 #include <stdio.h>
@@ -39,12 +42,46 @@ int __wrap_fdatasync(int fd)
         return __real_fdatasync(fd);
 }
 
+/* >= 0: the bytes the next writes may still write, after which they fail
+ * with ENOSPC (a full disk, a file size limit). */
+static ssize_t write_budget = -1;
+
 ssize_t __real_write(int fd, const void *buf, size_t n);
 ssize_t __wrap_write(int fd, const void *buf, size_t n);
 ssize_t __wrap_write(int fd, const void *buf, size_t n)
 {
+        ssize_t w;
+
         n_write++;
-        return __real_write(fd, buf, n);
+        if (write_budget < 0 || fd <= 2)
+                return __real_write(fd, buf, n);
+        if (write_budget == 0) {
+                errno = ENOSPC;
+                return -1;
+        }
+        w = __real_write(fd, buf, n < (size_t) write_budget ? n : (size_t) write_budget);
+        if (w > 0)
+                write_budget -= w;
+        return w;
+}
+
+static const struct journal_root the_root = { .path = "/r/cairn-abcdef", .owned = true };
+
+/* The journal of the fixture's session, with its root. */
+static struct journal *create(const char *dir)
+{
+        struct journal *j = NULL;
+
+        assert_int_equal(journal_create(dir, "cairn-abcdef", &the_root, &j), 0);
+        return j;
+}
+
+static off_t file_size(const char *path)
+{
+        struct stat st;
+
+        assert_int_equal(stat(path, &st), 0);
+        return st.st_size;
 }
 
 /* Lines in the file now, as another process would read them. */
@@ -106,8 +143,9 @@ static void test_roundtrip(void **state)
         struct journal *j, *k;
         uint64_t seq;
 
-        assert_int_equal(journal_create(f->dir, "cairn-abcdef", NULL, NULL, &j), 0);
-        assert_int_equal(journal_append(j, J_ROOT, "/tmp/with space/cairn-abcdef", "owned", 0, 0, NULL), 0);
+        const struct journal_root spaced = { .path = "/tmp/with space/cairn-abcdef", .owned = true };
+
+        assert_int_equal(journal_create(f->dir, "cairn-abcdef", &spaced, &j), 0);
         assert_int_equal(journal_append(j, J_ENTRY, "runsc", "/usr/lib/cairn/binbind.so", 0, 1, NULL), 0);
         assert_int_equal(journal_append(j, J_OPT, "source", "", 0, 0, NULL), 0);
         assert_int_equal(journal_append(j, J_OPT, "odd", "a%b\nc\td\x7f", 0, 0, NULL), 0);
@@ -142,22 +180,47 @@ static void test_exclusive_create(void **state)
         struct fixture *f = *state;
         struct journal *j, *k;
 
-        assert_int_equal(journal_create(f->dir, "cairn-abcdef", NULL, NULL, &j), 0);
-        assert_int_equal(journal_create(f->dir, "cairn-abcdef", NULL, NULL, &k), -EEXIST);
+        assert_int_equal(journal_create(f->dir, "cairn-abcdef", &the_root, &j), 0);
+        assert_int_equal(journal_create(f->dir, "cairn-abcdef", &the_root, &k), -EEXIST);
         assert_int_equal(journal_remove(j), 0);
 }
 
-/* The session and the root it announces are on disk, both, the moment
- * the journal has its name; numbers go out in full (formatted by hand). */
+/* The session, the root it announces and (when known) the root's
+ * identity are on disk, all, the moment the journal has its name; numbers
+ * go out in full (formatted by hand). */
 static void test_create_with_root(void **state)
 {
+        const struct journal_root given = { .path = "/srv/rootfs", .dev = 2049, .ino = 1234567 };
         struct fixture *f = *state;
         struct journal *j, *k;
+        struct journal_root jr;
+        struct journal_head h;
         char text[256] = "";
         ssize_t n;
         int fd;
 
-        assert_int_equal(journal_create(f->dir, "cairn-abcdef", "/r/cairn-abcdef", "owned", &j), 0);
+        assert_int_equal(journal_create(f->dir, "cairn-abcdef", &given, &j), 0);
+        fd = open(f->path, O_RDONLY | O_CLOEXEC);
+        assert_true(fd >= 0);
+        n = read(fd, text, sizeof text - 1);
+        close(fd);
+        assert_true(n > 0);
+        assert_string_equal(text, strstr(text, "0 session cairn-abcdef 3 "));
+        assert_non_null(strstr(text, "\n1 root /srv/rootfs given\n2 rootid 2049 1234567\n"));
+        assert_int_equal(journal_head_read(f->path, &h), 0);
+        assert_string_equal(h.id, "cairn-abcdef");
+        assert_string_equal(h.root, "/srv/rootfs");
+        assert_false(h.owned);
+        assert_int_equal(h.dev, 2049);
+        assert_int_equal(h.ino, 1234567);
+        journal_head_clear(&h);
+        journal_root(j, &jr);
+        assert_string_equal(jr.path, "/srv/rootfs");
+        assert_int_equal(jr.ino, 1234567);
+        assert_int_equal(journal_remove(j), 0);
+        memset(text, 0, sizeof text);
+
+        assert_int_equal(journal_create(f->dir, "cairn-abcdef", &the_root, &j), 0);
         fd = open(f->path, O_RDONLY | O_CLOEXEC);
         assert_true(fd >= 0);
         n = read(fd, text, sizeof text - 1);
@@ -165,19 +228,22 @@ static void test_create_with_root(void **state)
         assert_true(n > 0);
         assert_non_null(strstr(text, "0 session cairn-abcdef "));
         assert_non_null(strstr(text, "\n1 root /r/cairn-abcdef owned\n"));
+        assert_null(strstr(text, "rootid")); /* not known yet */
         assert_int_equal(j->n_pending, 0);
-        assert_int_equal(journal_append(j, J_MOUNTED, NULL, NULL, 0, UINT64_MAX, NULL), 0);
-        assert_int_equal(journal_append(j, J_MOUNTED, NULL, NULL, 10, 9, NULL), 0);
+        assert_int_equal(journal_append(j, J_MOUNT, "/m", "bind", 0, UINT64_MAX, NULL), 0);
+        assert_int_equal(journal_append(j, J_MOUNTED, NULL, NULL, 2, 9, NULL), 0);
         journal_free(j);
 
         assert_int_equal(journal_open(f->path, JOURNAL_WAIT, &k), 0);
         assert_int_equal(k->n_recs, 4);
         assert_int_equal(k->recs[1].type, J_ROOT);
         assert_string_equal(k->recs[1].b, "owned");
-        assert_int_equal(k->recs[2].ref, 0);
         assert_true(k->recs[2].n == UINT64_MAX);
-        assert_int_equal(k->recs[3].ref, 10);
+        assert_int_equal(k->recs[3].ref, 2);
         assert_int_equal(k->recs[3].n, 9);
+        journal_root(k, &jr);
+        assert_true(jr.owned);
+        assert_int_equal(jr.ino, 0);
         assert_int_equal(journal_remove(k), 0);
 }
 
@@ -188,7 +254,7 @@ static void test_mount_without_unique_id(void **state)
         struct fixture *f = *state;
         struct journal *j, *k;
 
-        assert_int_equal(journal_create(f->dir, "cairn-abcdef", "/r/cairn-abcdef", "owned", &j), 0);
+        j = create(f->dir);
         journal_free(j);
         append_raw(f->path, "2 mount /p proc\n3 mount /q bind 2147483650\n");
         assert_int_equal(journal_open(f->path, JOURNAL_WAIT, &k), 0);
@@ -207,7 +273,7 @@ static void test_newer_version(void **state)
 {
         struct fixture *f = *state;
         struct journal *j;
-        char *root = NULL;
+        struct journal_head h;
         int fd = open(f->path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 
         assert_true(fd >= 0);
@@ -218,27 +284,142 @@ static void test_newer_version(void **state)
         assert_int_equal(journal_open(f->path, JOURNAL_WAIT, &j), -EPROTONOSUPPORT);
         assert_logged("written by a newer cairn (journal version 99");
         logs_release();
-        assert_int_equal(journal_root_of(f->path, &root), 0);
-        assert_string_equal(root, "/r/cairn-abcdef");
-        free(root);
+        assert_int_equal(journal_head_read(f->path, &h), 0);
+        assert_string_equal(h.root, "/r/cairn-abcdef");
+        assert_true(h.owned);
+        journal_head_clear(&h);
         assert_int_equal(unlink(f->path), 0);
 }
 
-static void test_torn_last_line(void **state)
+/* A record cut anywhere (a crash, ENOSPC, SIGXFSZ mid-write): the reader
+ * ignores it, a locked opener cuts it off, and what is appended next is
+ * read after the whole records, not glued to the torn one. */
+static void test_torn_last_record(void **state)
+{
+        static const char last[] = "2 mount /proc proc 2147483650\n";
+        struct fixture *f = *state;
+
+        for (size_t cut = 1; cut < strlen(last); cut++) {
+                struct journal *j;
+                char part[sizeof last];
+                off_t whole;
+
+                j = create(f->dir);
+                assert_int_equal(journal_append(j, J_MKDIR, "/proc", NULL, 0, 0, NULL), 0);
+                journal_free(j);
+                whole = file_size(f->path);
+                memcpy(part, last, cut);
+                part[cut] = '\0';
+                append_raw(f->path, part);
+
+                /* Looked at: ignored, and left as it is. */
+                assert_int_equal(journal_open(f->path, JOURNAL_PEEK, &j), 0);
+                assert_int_equal(j->n_recs, 3);
+                journal_free(j);
+                assert_int_equal(file_size(f->path), whole + (off_t) cut);
+
+                /* Locked, to be appended to: cut off first. */
+                assert_int_equal(journal_open(f->path, JOURNAL_WAIT, &j), 0);
+                assert_int_equal(j->n_recs, 3);
+                assert_int_equal(file_size(f->path), whole);
+                assert_int_equal(journal_append(j, J_TEARDOWN, NULL, NULL, 0, 0, NULL), 0);
+                journal_free(j);
+
+                assert_int_equal(journal_open(f->path, JOURNAL_WAIT, &j), 0);
+                assert_int_equal(j->n_recs, 4);
+                assert_int_equal(j->recs[3].type, J_TEARDOWN);
+                assert_int_equal(journal_remove(j), 0);
+        }
+}
+
+/* A write that fails part-way leaves no torn record behind in the same
+ * process either: the file is cut back, and the next record is whole. */
+static void test_failed_write_cut_back(void **state)
 {
         struct fixture *f = *state;
-        struct journal *j;
+        struct journal *j, *k;
+        off_t before;
 
-        assert_int_equal(journal_create(f->dir, "cairn-abcdef", NULL, NULL, &j), 0);
-        assert_int_equal(journal_append(j, J_MKDIR, "/proc", NULL, 0, 0, NULL), 0);
+        j = create(f->dir);
+        assert_int_equal(journal_append(j, J_MKDIR, "/a", NULL, 0, 0, NULL), 0);
+        before = file_size(f->path);
+        write_budget = 5;
+        logs_capture();
+        assert_int_equal(journal_append(j, J_MOUNT, "/a", "tmpfs", 0, 7, NULL), -ENOSPC);
+        assert_logged("write: No space left on device");
+        logs_release();
+        write_budget = -1;
+        assert_int_equal(file_size(f->path), before);
+        assert_int_equal(journal_append(j, J_FAILED, NULL, NULL, 0, 0, NULL), 0);
         journal_free(j);
-        /* A crash in the middle of writing the next record. */
-        append_raw(f->path, "2 mount /pr");
+        assert_int_equal(journal_open(f->path, JOURNAL_WAIT, &k), 0);
+        assert_int_equal(k->recs[k->n_recs - 1].type, J_FAILED);
+        assert_int_equal(k->recs[k->n_recs - 2].type, J_MKDIR);
+        assert_int_equal(journal_remove(k), 0);
+}
 
-        assert_int_equal(journal_open(f->path, JOURNAL_WAIT, &j), 0);
-        assert_int_equal(j->n_recs, 2);
-        assert_int_equal(j->recs[1].type, J_MKDIR);
-        journal_free(j);
+/* Every record a later step relies on is checked: a journal that is not
+ * what cairn writes is refused, named with the line and why, never half
+ * used (a missing root crashed teardown and gc once). */
+static void test_invalid_refused(void **state)
+{
+        static const struct {
+                const char *text, *why;
+        } cases[] = {
+                { "0 session cairn-abcdef 3 0\n", "no root record" },
+                { "0 session cairn-abcdef 3 0\n1 mkdir /x 0 0\n", "the second record is not the root's" },
+                { "0 session cairn-abcdef 3 0\n1 ready\n2 root /r/cairn-abcdef owned\n", "not the root's" },
+                { "0 root /r/cairn-abcdef owned\n", "the first record is not the session's" },
+                { "0 session ../../etc 3 0\n1 root /r/x owned\n", "not a session id" },
+                { "0 session cairn-abcdef 3 0\n1 root r/cairn-abcdef owned\n", "not an absolute path" },
+                { "0 session cairn-abcdef 3 0\n1 root /r/other owned\n", "not named after its session" },
+                { "0 session cairn-abcdef 3 0\n1 root /r/cairn-abcdef lent\n", "neither" },
+                { "0 session cairn-abcdef 3 0\n1 root /r/cairn-abcdef owned\n2 root /x given\n",
+                  "a second session or root record" },
+                { "0 session cairn-abcdef 3 0\n1 root /r/cairn-abcdef owned\n1 ready\n",
+                  "record numbers do not increase" },
+                { "0 session cairn-abcdef 3 0\n1 root /r/cairn-abcdef owned\n2 undone 9\n",
+                  "refers to no record that can be undone" },
+                { "0 session cairn-abcdef 3 0\n1 root /r/cairn-abcdef owned\n2 ready\n3 undone 2\n",
+                  "refers to no record that can be undone" },
+                { "0 session cairn-abcdef 3 0\n1 root /r/cairn-abcdef owned\n2 mounted 1 5\n",
+                  "refers to no mount record" },
+                { "0 session cairn-abcdef 3 0\n1 root /r/cairn-abcdef owned\n2 opt k v\n",
+                  "an option outside an entry" },
+                { "0 session cairn-abcdef 3 0\n1 root /r/cairn-abcdef owned\n2 mkdir x/y 0 0\n",
+                  "not a normalized path inside the root" },
+                { "0 session cairn-abcdef 3 0\n1 root /r/cairn-abcdef owned\n2 mount /a/../b bind 0\n",
+                  "not a normalized path inside the root" },
+                { "0 session cairn-abcdef 3 0\n1 root /r/cairn-abcdef owned\n2 create / 0 0\n",
+                  "not a normalized path inside the root" },
+                { "0 session cairn-abcdef 3 0\n1 root /r/cairn-abcdef owned\n2 owner -1 5\n",
+                  "not a process id" },
+                { "0 session cairn-abcdef 3 0\n1 root /r/cairn-abcdef owned\n2 owner 1 5\n3 owner 2 5\n",
+                  "a second owner" },
+                { "0 session cairn-abcdef 3 0\n1 root /r/cairn-abcdef owned\n2 entry Bad /p.so 0\n",
+                  "not an entry name" },
+                { "0 session cairn-abcdef 3 0\n1 root /r/cairn-abcdef owned\n2 end e maybe\n",
+                  "not \"done\" or \"failed\"" },
+                { "0 session cairn-abcdef 3 0\n1 root /r/cairn-abcdef owned\n2 rootid 1 0\n",
+                  "no inode number" },
+        };
+        struct fixture *f = *state;
+
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+                struct journal *j = NULL;
+                char *p = scratch_file(f->dir, "cairn-abcdef.journal", cases[i].text);
+
+                chmod(p, 0600);
+                logs_capture();
+                assert_int_equal(journal_open(p, JOURNAL_PEEK, &j), -EBADMSG);
+                if (!strstr(logs(), cases[i].why) || !strstr(logs(), "cairn-abcdef.journal")) {
+                        print_error("case %zu: expected \"%s\" in: %s\n", i, cases[i].why, logs());
+                        fail();
+                }
+                logs_release();
+                assert_int_equal(unlink(p), 0);
+                free(p);
+        }
 }
 
 /* mkdir and create records carry their directory (st_dev, st_ino); those
@@ -248,24 +429,24 @@ static void test_directory_of_a_name(void **state)
         struct fixture *f = *state;
         struct journal *j;
 
-        assert_int_equal(journal_create(f->dir, "cairn-abcdef", NULL, NULL, &j), 0);
+        j = create(f->dir);
         assert_int_equal(journal_append(j, J_CREATE, "/x", NULL, 2049, 77, NULL), 0);
         journal_free(j);
-        append_raw(f->path, "2 mkdir /old\n");
+        append_raw(f->path, "3 mkdir /old\n");
 
         assert_int_equal(journal_open(f->path, JOURNAL_WAIT, &j), 0);
-        assert_int_equal(j->n_recs, 3);
-        assert_int_equal(j->recs[1].type, J_CREATE);
-        assert_int_equal(j->recs[1].ref, 2049);
-        assert_int_equal(j->recs[1].n, 77);
-        assert_int_equal(j->recs[2].type, J_MKDIR);
-        assert_string_equal(j->recs[2].a, "/old");
-        assert_int_equal(j->recs[2].ref, 0);
-        assert_int_equal(j->recs[2].n, 0);
+        assert_int_equal(j->n_recs, 4);
+        assert_int_equal(j->recs[2].type, J_CREATE);
+        assert_int_equal(j->recs[2].ref, 2049);
+        assert_int_equal(j->recs[2].n, 77);
+        assert_int_equal(j->recs[3].type, J_MKDIR);
+        assert_string_equal(j->recs[3].a, "/old");
+        assert_int_equal(j->recs[3].ref, 0);
+        assert_int_equal(j->recs[3].n, 0);
         journal_free(j);
 
         /* One number of the two is not a record cairn writes. */
-        append_raw(f->path, "3 mkdir /half 5\n");
+        append_raw(f->path, "4 mkdir /half 5\n");
         logs_capture();
         assert_int_equal(journal_open(f->path, JOURNAL_WAIT, &j), -EBADMSG);
         logs_release();
@@ -275,12 +456,12 @@ static void test_garbage_refused(void **state)
 {
         struct fixture *f = *state;
         struct journal *j;
-        char *p = scratch_file(f->dir, "cairn-zzzzzz.journal", "0 session cairn-zzzzzz 1 0\n1 explode /x\n");
+        char *p = scratch_file(f->dir, "cairn-zzzzzz.journal", "0 session cairn-zzzzzz 1 0\n1 root /r/cairn-zzzzzz owned\n2 explode /x\n");
 
         chmod(p, 0600);
         logs_capture();
         assert_int_equal(journal_open(p, JOURNAL_WAIT, &j), -EBADMSG);
-        assert_logged("cairn-zzzzzz.journal:2: unreadable journal record");
+        assert_logged("cairn-zzzzzz.journal:3: unreadable journal record");
         logs_release();
         free(p);
 
@@ -288,7 +469,7 @@ static void test_garbage_refused(void **state)
         chmod(p, 0600);
         logs_capture();
         assert_int_equal(journal_open(p, JOURNAL_WAIT, &j), -EBADMSG);
-        assert_logged("not a cairn journal");
+        assert_logged("the first record is not the session's");
         logs_release();
         free(p);
 }
@@ -317,7 +498,7 @@ static void test_lock_and_gone(void **state)
         pid_t pid;
         char c;
 
-        assert_int_equal(journal_create(f->dir, "cairn-abcdef", NULL, NULL, &j), 0);
+        j = create(f->dir);
         assert_int_equal(pipe(pipefd), 0);
         pid = fork();
         assert_true(pid >= 0);
@@ -347,17 +528,17 @@ static void test_notes_wait_for_the_next_append(void **state)
         struct journal *j, *k;
         uint64_t seq;
 
-        assert_int_equal(journal_create(f->dir, "cairn-abcdef", NULL, NULL, &j), 0);
+        j = create(f->dir);
         n_write = 0;
         assert_int_equal(journal_note(j, J_ENTRY, "runsc", "/p/binbind.so", 0, 0, NULL), 0);
         assert_int_equal(journal_note(j, J_OPT, "source", "/usr/bin/runsc", 0, 0, NULL), 0);
         assert_int_equal(n_write, 0);
-        assert_int_equal(lines_on_disk(f->path), 1);
-        assert_int_equal(j->n_recs, 3); /* known in memory all the same */
+        assert_int_equal(lines_on_disk(f->path), 2);
+        assert_int_equal(j->n_recs, 4); /* known in memory all the same */
 
         assert_int_equal(journal_append(j, J_MOUNT, "/runsc", "bind", 0, 0, &seq), 0);
         assert_int_equal(n_write, 1);
-        assert_int_equal(lines_on_disk(f->path), 4);
+        assert_int_equal(lines_on_disk(f->path), 5);
         assert_int_equal(journal_note(j, J_MOUNTED, NULL, NULL, seq, 77, NULL), 0);
         assert_int_equal(journal_commit(j), 0);
         assert_int_equal(n_write, 2);
@@ -366,11 +547,11 @@ static void test_notes_wait_for_the_next_append(void **state)
         journal_free(j);
 
         assert_int_equal(journal_open(f->path, JOURNAL_WAIT, &k), 0);
-        assert_int_equal(k->n_recs, 5);
-        assert_int_equal(k->recs[1].type, J_ENTRY);
-        assert_string_equal(k->recs[2].b, "/usr/bin/runsc");
-        assert_int_equal(k->recs[4].n, 77);
-        assert_int_equal(k->recs[4].ref, seq);
+        assert_int_equal(k->n_recs, 6);
+        assert_int_equal(k->recs[2].type, J_ENTRY);
+        assert_string_equal(k->recs[3].b, "/usr/bin/runsc");
+        assert_int_equal(k->recs[5].n, 77);
+        assert_int_equal(k->recs[5].ref, seq);
         assert_int_equal(journal_remove(k), 0);
 }
 
@@ -382,14 +563,14 @@ static void test_notes_flush_when_many(void **state)
         struct journal *j;
         unsigned i;
 
-        assert_int_equal(journal_create(f->dir, "cairn-abcdef", NULL, NULL, &j), 0);
+        j = create(f->dir);
         n_write = 0;
         for (i = 0; n_write == 0 && i < 10000; i++)
                 assert_int_equal(journal_note(j, J_UNDONE, NULL, NULL, 1000000 + i, 0, NULL), 0);
         assert_int_equal(n_write, 1);
         /* "N undone 1000NNN\n" is about 20 bytes: after 4 KiB, not at once. */
         assert_in_range(i, 150, 300);
-        assert_int_equal(lines_on_disk(f->path), 1 + (int) i);
+        assert_int_equal(lines_on_disk(f->path), 2 + (int) i);
         journal_free(j);
 }
 
@@ -400,13 +581,13 @@ static void test_free_writes_remove_drops(void **state)
         struct fixture *f = *state;
         struct journal *j;
 
-        assert_int_equal(journal_create(f->dir, "cairn-abcdef", NULL, NULL, &j), 0);
-        assert_int_equal(journal_note(j, J_UNDONE, NULL, NULL, 5, 0, NULL), 0);
+        j = create(f->dir);
+        assert_int_equal(journal_note(j, J_UNDONE, NULL, NULL, 1, 0, NULL), 0);
         journal_free(j);
-        assert_int_equal(lines_on_disk(f->path), 2);
+        assert_int_equal(lines_on_disk(f->path), 3);
 
         assert_int_equal(journal_open(f->path, JOURNAL_WAIT, &j), 0);
-        assert_int_equal(journal_note(j, J_UNDONE, NULL, NULL, 6, 0, NULL), 0);
+        assert_int_equal(journal_note(j, J_UNDONE, NULL, NULL, 1, 0, NULL), 0);
         n_write = 0;
         assert_int_equal(journal_remove(j), 0);
         assert_int_equal(n_write, 0);
@@ -434,7 +615,7 @@ static void test_sync_only_off_tmpfs(void **state)
 
                 fake_fs_type = cases[i].fs_type;
                 n_fdatasync = n_write = 0;
-                assert_int_equal(journal_create(f->dir, "cairn-abcdef", NULL, NULL, &j), 0);
+                j = create(f->dir);
                 assert_int_equal(journal_note(j, J_ENTRY, "e", "/p/e.so", 0, 0, NULL), 0);
                 assert_int_equal(journal_append(j, J_MKDIR, "/d", NULL, 0, 0, NULL), 0);
                 assert_int_equal(journal_append(j, J_READY, NULL, NULL, 0, 0, NULL), 0);
@@ -453,7 +634,9 @@ int main(void)
                 cmocka_unit_test_setup_teardown(test_create_with_root, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_mount_without_unique_id, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_newer_version, setup, teardown),
-                cmocka_unit_test_setup_teardown(test_torn_last_line, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_torn_last_record, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_failed_write_cut_back, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_invalid_refused, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_directory_of_a_name, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_garbage_refused, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_untrusted_refused, setup, teardown),

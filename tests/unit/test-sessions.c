@@ -14,7 +14,9 @@ static struct journal *scratch_journal(char **dir)
         struct journal *j;
 
         *dir = scratch_dir();
-        assert_int_equal(journal_create(*dir, "cairn-sess00", NULL, NULL, &j), 0);
+        const struct journal_root root = { .path = "/tmp/cairn-sess00", .owned = true };
+
+        assert_int_equal(journal_create(*dir, "cairn-sess00", &root, &j), 0);
         return j;
 }
 
@@ -32,7 +34,6 @@ static void test_states(void **state)
         char *dir;
 
         j = scratch_journal(&dir);
-        assert_int_equal(journal_append(j, J_ROOT, "/tmp/cairn-sess00", "owned", 0, 0, NULL), 0);
         assert_int_equal(session_info_from_journal(j, true, &si), 0);
         assert_int_equal(si.state, SESSION_SETTING_UP);
         assert_false(si.stale); /* a live cairn holds it */
