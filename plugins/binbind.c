@@ -68,6 +68,22 @@ static int binbind_setup(struct cairn_ctx *ctx)
         return r;
 }
 
+/* What setup would refuse, said as a config error at the key to blame. */
+static int binbind_check(struct cairn_ctx *ctx)
+{
+        const char *source = cairn_ctx_option(ctx, "source");
+        const char *target = cairn_ctx_option(ctx, "target");
+        char buf[4096];
+
+        if (target && strcmp(target, "/") == 0)
+                return cairn_ctx_config_error(ctx, "target", "cannot bind over the root itself");
+        if (!target && source && default_target(source, buf, sizeof buf) < 0)
+                return cairn_ctx_config_error(ctx, "source",
+                                              "\"%s\" has no name to bind it under: set target",
+                                              source);
+        return 0;
+}
+
 CAIRN_PLUGIN_DEFINE = {
         .abi = CAIRN_ABI_VERSION,
         .name = "binbind",
@@ -82,4 +98,5 @@ CAIRN_PLUGIN_DEFINE = {
                 { .name = NULL },
         },
         .setup = binbind_setup,
+        .check = binbind_check,
 };

@@ -192,6 +192,26 @@ static int devices_setup(struct cairn_ctx *ctx)
         return r < 0 ? r : 0;
 }
 
+/* Each pattern is used as a path inside the root too: a relative one, or
+ * one with "." or "..", is a config error, not a failed setup. */
+static int devices_check(struct cairn_ctx *ctx)
+{
+        char **patterns = NULL;
+        int r;
+
+        r = cairn_ctx_option_list(ctx, "devices", &patterns);
+        if (r < 0)
+                return cairn_log_errno(ctx, r, "read option devices");
+        for (size_t i = 0; r == 0 && patterns && patterns[i]; i++)
+                if (!pattern_is_valid(patterns[i]))
+                        r = cairn_ctx_config_error(ctx, "devices",
+                                                   "\"%s\" is not an absolute path without \".\" "
+                                                   "or \"..\" components",
+                                                   patterns[i]);
+        cairn_strv_free(patterns);
+        return r;
+}
+
 static const char *const missing_choices[] = { "error", "skip", NULL };
 
 CAIRN_PLUGIN_DEFINE = {
@@ -207,4 +227,5 @@ CAIRN_PLUGIN_DEFINE = {
                 { .name = NULL },
         },
         .setup = devices_setup,
+        .check = devices_check,
 };

@@ -11,6 +11,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
@@ -70,6 +71,16 @@ done:
         return r;
 }
 
+/* The device is bound at its own path inside the root: not "/". */
+static int kvm_check(struct cairn_ctx *ctx)
+{
+        const char *device = cairn_ctx_option(ctx, "device");
+
+        if (device && strcmp(device, "/") == 0)
+                return cairn_ctx_config_error(ctx, "device", "\"/\" is not a device path");
+        return 0;
+}
+
 CAIRN_PLUGIN_DEFINE = {
         .abi = CAIRN_ABI_VERSION,
         .name = "kvm",
@@ -80,4 +91,5 @@ CAIRN_PLUGIN_DEFINE = {
                 { .name = NULL },
         },
         .setup = kvm_setup,
+        .check = kvm_check,
 };

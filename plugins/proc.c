@@ -9,6 +9,7 @@
  */
 #include <errno.h>
 #include <linux/magic.h>
+#include <string.h>
 #include <sys/vfs.h>
 #include <unistd.h>
 
@@ -35,6 +36,15 @@ static int proc_setup(struct cairn_ctx *ctx)
         return r;
 }
 
+static int proc_check(struct cairn_ctx *ctx)
+{
+        const char *target = cairn_ctx_option(ctx, "target");
+
+        if (target && strcmp(target, "/") == 0)
+                return cairn_ctx_config_error(ctx, "target", "cannot mount over the root itself");
+        return 0;
+}
+
 CAIRN_PLUGIN_DEFINE = {
         .abi = CAIRN_ABI_VERSION,
         .name = "proc",
@@ -45,4 +55,5 @@ CAIRN_PLUGIN_DEFINE = {
                 { .name = NULL },
         },
         .setup = proc_setup,
+        .check = proc_check,
 };

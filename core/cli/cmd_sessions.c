@@ -14,7 +14,9 @@
 static const char list_usage[] =
         "Usage: cairn [OPTIONS] list [--json]\n"
         "The sessions: id, state, root, creation time (UTC), owner pid.  A state\n"
-        "marked (stale) belongs to a setup or teardown that died: `cairn gc`.\n";
+        "marked (stale) belongs to a setup or teardown that died: `cairn gc`.\n"
+        "Blanks, backslashes and control characters in a root are octal-escaped\n"
+        "(\\040 for a space), as in /proc/self/mountinfo.\n";
 
 static const char gc_usage[] =
         "Usage: cairn [OPTIONS] gc [--all]\n"
@@ -27,6 +29,19 @@ static void iso_time(time_t t, char buf[static 32])
 
         if (!gmtime_r(&t, &tm) || !strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", &tm))
                 snprintf(buf, 32, "?");
+}
+
+/* `s` as one word of a line: blanks, backslashes and control characters
+ * octal-escaped as /proc/self/mountinfo does ("\\040" for a space), so a
+ * root path with a newline in it cannot pass for a session of its own. */
+static void print_word(const char *s)
+{
+        for (const unsigned char *p = (const unsigned char *) s; *p; p++) {
+                if (*p <= ' ' || *p == '\\' || *p == 0x7f)
+                        printf("\\%03o", *p);
+                else
+                        putchar(*p);
+        }
 }
 
 /* Parse [--json] / [--all]: the one flag a command takes. */
@@ -87,8 +102,10 @@ int cmd_list(struct cli *cli, int argc, char *argv[])
 
                 iso_time(v[i].created, when);
                 if (!json) {
-                        printf("%s %s%s %s %s ", v[i].id, session_state_name(v[i].state),
-                               v[i].stale ? "(stale)" : "", v[i].root ? v[i].root : "-", when);
+                        printf("%s %s%s ", v[i].id, session_state_name(v[i].state),
+                               v[i].stale ? "(stale)" : "");
+                        print_word(v[i].root ? v[i].root : "-");
+                        printf(" %s ", when);
                         if (v[i].owner > 0)
                                 printf("%d%s\n", (int) v[i].owner, v[i].owner_alive ? "" : "(gone)");
                         else

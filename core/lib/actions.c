@@ -14,6 +14,11 @@
 
 static int check_target(struct cairn_ctx *ctx, const char *path)
 {
+        if (!ctx->s) {
+                cairn_log(ctx, CAIRN_LOG_ERR, "%s: no root to act in (a plugin's check may only look)",
+                          path ? path : "(null)");
+                return -EINVAL;
+        }
         if (!path_is_normalized_absolute(path)) {
                 cairn_log(ctx, CAIRN_LOG_ERR, "%s: not an absolute, normalized path inside the root",
                           path ? path : "(null)");
@@ -446,6 +451,8 @@ CAIRN_API int cairn_bind(struct cairn_ctx *ctx, const char *source, const char *
 {
         _cleanup_close_ int fd = -1;
 
+        if (!ctx->s)
+                return check_target(ctx, target);
         if (!source || source[0] != '/') {
                 cairn_log(ctx, CAIRN_LOG_ERR, "bind source \"%s\" is not an absolute path",
                           source ? source : "(null)");

@@ -11,6 +11,7 @@
 #include <strings.h>
 
 #include "config.h"
+#include "ctx.h"
 #include "loader.h"
 #include "log.h"
 #include "util.h"
@@ -197,6 +198,34 @@ static int entry_check(const struct cfg_entry *e, const struct cairn_plugin *pl)
         return 0;
 }
 
+/* The plugin's own check of the entry's options together (ABI 1.1). */
+static int entry_plugin_check(const struct cfg_entry *e, const struct cairn_plugin *pl)
+{
+        _cleanup_free_ const char **keys = calloc(e->n_options + 1, sizeof(char *));
+        _cleanup_free_ const char **values = calloc(e->n_options + 1, sizeof(char *));
+        int r;
+
+        if (!keys || !values)
+                return log_errno(-ENOMEM, "[%s]", e->name);
+        for (size_t i = 0; i < e->n_options; i++) {
+                keys[i] = e->options[i].key;
+                values[i] = e->options[i].value;
+        }
+        {
+                struct cairn_ctx ctx = { .cfg = e, .entry = e->name, .plugin = pl,
+                                         .keys = keys, .values = values, .n_values = e->n_options };
+                r = pl->check(&ctx);
+        }
+        if (r == 0)
+                return 0;
+        /* Like setup's: an out-of-range answer is a refusal, and one the
+         * plugin did not explain is still named. */
+        if (r > 0 || r != -EINVAL)
+                cfg_log(CAIRN_LOG_ERR, &(struct cfg_place) { e->where.file, e->where.line, e->name, NULL },
+                        "plugin %s refused the entry (its check returned %d)", e->plugin_name, r);
+        return -EINVAL;
+}
+
 int cfg_bind_plugins(struct cfg *cfg, struct loader *loader)
 {
         for (size_t i = 0; i < cfg->n_entries; i++) {
@@ -222,6 +251,12 @@ int cfg_bind_plugins(struct cfg *cfg, struct loader *loader)
                 r = entry_check(e, pl);
                 if (r < 0)
                         return r;
+                /* A skipped entry is not expanded: nothing to check yet. */
+                if (e->enabled && pl->check && CAIRN_ABI_MINOR_OF(pl->abi) >= 1) {
+                        r = entry_plugin_check(e, pl);
+                        if (r < 0)
+                                return r;
+                }
                 e->plugin = pl;
                 e->plugin_path = path;
         }

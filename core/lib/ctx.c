@@ -16,12 +16,12 @@ CAIRN_API const char *cairn_ctx_entry(const struct cairn_ctx *ctx)
 
 CAIRN_API const char *cairn_ctx_root(const struct cairn_ctx *ctx)
 {
-        return ctx->s->root;
+        return ctx->s ? ctx->s->root : NULL;
 }
 
 CAIRN_API int cairn_ctx_root_fd(const struct cairn_ctx *ctx)
 {
-        return ctx->s->root_fd;
+        return ctx->s ? ctx->s->root_fd : -1;
 }
 
 CAIRN_API const char *cairn_ctx_option(const struct cairn_ctx *ctx, const char *name)
@@ -86,4 +86,26 @@ CAIRN_API int cairn_log_errno(const struct cairn_ctx *ctx, int err, const char *
         va_end(ap);
         log_msg(CAIRN_LOG_ERR, "[%s] %s: %s", ctx->entry, buf, strerror(-err));
         return err;
+}
+
+CAIRN_API int cairn_ctx_config_error(const struct cairn_ctx *ctx, const char *key, const char *fmt, ...)
+{
+        const struct cfg_entry *e = ctx->cfg;
+        struct cfg_place p = { .section = ctx->entry, .key = key };
+        char buf[3072];
+        va_list ap;
+
+        va_start(ap, fmt);
+        vsnprintf(buf, sizeof buf, fmt, ap);
+        va_end(ap);
+        if (e) {
+                p.file = e->where.file;
+                p.line = e->where.line;
+                for (size_t i = 0; key && i < e->n_options; i++)
+                        if (streq(e->options[i].key, key)) {
+                                p.file = e->options[i].where.file;
+                                p.line = e->options[i].where.line;
+                        }
+        }
+        return cfg_error(&p, "%s", buf);
 }

@@ -24,8 +24,11 @@ struct session {
         struct mountinfo *mounts; /* loaded on first need by undo */
 };
 
+struct cfg_entry;
+
 struct cairn_ctx {
-        struct session *s;
+        struct session *s; /* NULL in a plugin's `check` */
+        const struct cfg_entry *cfg; /* the entry's config, for its places; may be NULL */
         const char *entry;
         const struct cairn_plugin *plugin;
         /* The configured values (keys[i] = values[i]); defaults come from

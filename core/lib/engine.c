@@ -234,7 +234,7 @@ static int run_entry(struct session *s, const struct cfg_entry *e)
                 values[i] = e->options[i].value;
         }
         {
-                struct cairn_ctx ctx = { .s = s, .entry = e->name, .plugin = e->plugin,
+                struct cairn_ctx ctx = { .s = s, .cfg = e, .entry = e->name, .plugin = e->plugin,
                                          .keys = keys, .values = values, .n_values = e->n_options };
                 r = e->plugin->setup(&ctx);
         }

@@ -147,7 +147,7 @@ plugin_conf nosym
 refused ".so without the descriptor" "$P/nosym.so" "no \"cairn_plugin_descriptor\" symbol"
 
 plugin_conf abi2
-refused "ABI major 2" "$P/abi2.so" "plugin ABI 2.0" "supports 1.x" "built for 1.0"
+refused "ABI major 2" "$P/abi2.so" "plugin ABI 2.0" "supports 1.x" "built for 1.1"
 
 # A plugin that is a symlink to a world-writable copy.
 cp "$P/newminor.so" "$IT_DIR/ww.so"

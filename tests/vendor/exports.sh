@@ -3,9 +3,11 @@
 # cairn's plugin ABI is what its header says, and nothing more:
 # - the cairn binary (which plugins get the API from) exports exactly the
 #   names in the version script
-#   core/libcairn.sym, all cairn_*, the plugin API under CAIRN_1 and only
-#   cairn_main under CAIRN_PRIVATE;
-# - every function <cairn/plugin.h> declares is exported (under CAIRN_1);
+#   core/libcairn.sym, all cairn_*, the plugin API under CAIRN_1 (and what
+#   a later minor of the ABI added under CAIRN_1.MINOR) and only cairn_main
+#   under CAIRN_PRIVATE;
+# - every function <cairn/plugin.h> declares is exported (under CAIRN_1 or
+#   CAIRN_1.MINOR);
 # - the header compiles on its own, as C99, C11 and C++ (if there is a C++
 #   compiler), with -Wall -Wextra -Werror -pedantic, and a plugin written
 #   with it compiles the same way.
@@ -52,8 +54,8 @@ nm -D --defined-only "$lib" | awk '$2 != "A" && $3 !~ /@GLIBC_/ { print $3 }' | 
 
 is "$(grep -v '^cairn_' "$tmp/exported" | tr '\n' ' ')" "" \
         "cairn exports only cairn_* symbols"
-is "$(grep -v '@@CAIRN_\(1\|PRIVATE\)$' "$tmp/exported" | tr '\n' ' ')" "" \
-        "every export has a version (CAIRN_1 or CAIRN_PRIVATE)"
+is "$(grep -v '@@CAIRN_\(1\|1\.[1-9][0-9]*\|PRIVATE\)$' "$tmp/exported" | tr '\n' ' ')" "" \
+        "every export has a version (CAIRN_1, CAIRN_1.MINOR or CAIRN_PRIVATE)"
 is "$(sed -n 's/@@CAIRN_PRIVATE$//p' "$tmp/exported" | tr '\n' ' ')" "cairn_main " \
         "only the CLI's entry point is CAIRN_PRIVATE"
 
@@ -62,17 +64,20 @@ sed 's,/\*.*\*/,,g' "$sym" | awk '
         /^[ \t]*global:/ { g = 1; next }
         /^[ \t]*local:/ || /}/ { g = 0 }
         g { gsub(/[ \t;]/, ""); if ($0 != "") print }' | sort >"$tmp/script"
-is "$(sed 's/@@.*//' "$tmp/exported" | tr '\n' ' ')" "$(tr '\n' ' ' <"$tmp/script")" \
+is "$(sed 's/@@.*//' "$tmp/exported" | sort | tr '\n' ' ')" "$(tr '\n' ' ' <"$tmp/script")" \
         "the exports are exactly the version script's names"
 
 # Every function the header declares: "cairn_NAME(" at the start of a
 # declaration (after the return type).
 sed -n 's/^[a-z].*[ *]\(cairn_[a-z_0-9]*\)(.*/\1/p' "$header" | sort -u >"$tmp/declared"
 [ -s "$tmp/declared" ] || { echo "Bail out! no function declarations found in $header"; exit 1; }
-is "$(sed -n 's/@@CAIRN_1$//p' "$tmp/exported" | comm -13 - "$tmp/declared" | tr '\n' ' ')" "" \
-        "every function <cairn/plugin.h> declares is exported under CAIRN_1"
-is "$(sed -n 's/@@CAIRN_1$//p' "$tmp/exported" | comm -23 - "$tmp/declared" | tr '\n' ' ')" "" \
-        "nothing is exported under CAIRN_1 that the header does not declare"
+sed -n 's/@@CAIRN_1\(\.[1-9][0-9]*\)\{0,1\}$//p' "$tmp/exported" | sort >"$tmp/api"
+is "$(comm -13 "$tmp/api" "$tmp/declared" | tr '\n' ' ')" "" \
+        "every function <cairn/plugin.h> declares is exported under CAIRN_1 or CAIRN_1.MINOR"
+is "$(comm -23 "$tmp/api" "$tmp/declared" | tr '\n' ' ')" "" \
+        "nothing is exported under CAIRN_1 or CAIRN_1.MINOR that the header does not declare"
+is "$(sed -n 's/@@CAIRN_1\.1$//p' "$tmp/exported" | tr '\n' ' ')" "cairn_ctx_config_error " \
+        "ABI 1.1's addition is under CAIRN_1.1"
 
 # ---- the header on its own -----------------------------------------------------
 
@@ -90,7 +95,10 @@ int use(struct cairn_ctx *ctx)
         return cairn_bind(ctx, cairn_ctx_option(ctx, "source"), "/x", CAIRN_BIND_RDONLY, NULL);
 }
 EOF
-# A whole plugin, the way cairn-plugin(7) writes one.
+# A whole plugin, every field given in order (the strictest way to write
+# one: a field added by a later ABI minor is appended, so this source
+# breaks only under -Wmissing-field-initializers, and the loader reads a
+# field only from plugins built for the minor that added it).
 cat >"$tmp/plugin.c" <<'EOF'
 #include <cairn/plugin.h>
 
@@ -112,7 +120,7 @@ static const struct cairn_option demo_options[] = {
 
 CAIRN_PLUGIN_DEFINE = {
         CAIRN_ABI_VERSION, "demo", "a demo", demo_options, demo_setup, NULL,
-        { NULL, NULL, NULL, NULL },
+        { NULL, NULL, NULL, NULL }, NULL,
 };
 EOF
 for std in c99 c11; do

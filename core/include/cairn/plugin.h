@@ -31,7 +31,7 @@ extern "C" {
 #endif
 
 #define CAIRN_ABI_MAJOR 1
-#define CAIRN_ABI_MINOR 0
+#define CAIRN_ABI_MINOR 1 /* 1: the `check` function, cairn_ctx_config_error() */
 #define CAIRN_ABI_VERSION ((uint32_t) ((CAIRN_ABI_MAJOR << 16) | CAIRN_ABI_MINOR))
 #define CAIRN_ABI_MAJOR_OF(v) ((uint32_t) (v) >> 16)
 #define CAIRN_ABI_MINOR_OF(v) ((uint32_t) (v) & 0xffffu)
@@ -71,7 +71,18 @@ struct cairn_plugin {
         const struct cairn_option *options;
         int (*setup)(struct cairn_ctx *ctx);    /* 0 or -errno */
         int (*teardown)(struct cairn_ctx *ctx); /* may be NULL */
-        void *reserved[4];
+        void *reserved[4];                      /* zero */
+        /* ABI 1.1 (read only from a plugin that says 1.1 or later), may be
+         * NULL: check an entry's options together, once each has passed
+         * its declared type's check, before anything is done (by setup,
+         * exec and check alike), so that a config setup would fail on is
+         * an error that names its file, line and key.  The context has the
+         * options but no root (cairn_ctx_root() is NULL,
+         * cairn_ctx_root_fd() -1, the helpers refuse).  Report each
+         * problem with cairn_ctx_config_error(); return 0 or -EINVAL.
+         * Only what the options say: whether a source exists is setup's
+         * business (it may exist by then). */
+        int (*check)(struct cairn_ctx *ctx);
 };
 
 /* Define a plugin's descriptor: CAIRN_PLUGIN_DEFINE = { .name = ..., }; */
@@ -99,6 +110,12 @@ int cairn_ctx_option_list(const struct cairn_ctx *ctx, const char *name, char **
 void cairn_strv_free(char **strv);
 
 /* ---- logging: messages are prefixed with the entry's name ---------------- */
+
+/* From a plugin's `check` (ABI 1.1): log "FILE:LINE: [ENTRY] KEY: MESSAGE"
+ * at error level, FILE:LINE where `key` was set (the entry's section if
+ * it was not: its default is at fault), and return -EINVAL. */
+int cairn_ctx_config_error(const struct cairn_ctx *ctx, const char *key, const char *fmt, ...)
+        __attribute__((format(printf, 3, 4)));
 
 enum cairn_log_level {
         CAIRN_LOG_ERR = 3,
