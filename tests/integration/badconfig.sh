@@ -99,4 +99,68 @@ run_cairn -c "$IT_CONF" teardown
 is "$RC" 2 "teardown without ROOT|ID: exit 2"
 check "bad usage: nothing created" nothing_left
 
+# ---- what check must know before setup meets it (issue 11, finding 12) ----------
+
+# both NAME SECTIONS-STACK FILE-EDIT MARK WORD...: the base config (stack
+# "proc runsc kvm" plus SECTIONS) edited by the sed expression FILE-EDIT
+# on the whole file must be refused by check and by setup alike: exit 2,
+# FILE:LINE (LINE: the first line holding MARK), each WORD, nothing made.
+both() {
+        local name=$1 extra=$2 expr=$3 mark=$4 line w cmd
+        shift 4
+        { base; printf '%b' "$extra"; } | write_conf "$IT_CONF" "proc runsc kvm${extra:+ x}"
+        sed -i -e "$expr" "$IT_CONF"
+        line=$(grep -nF -m1 -- "$mark" "$IT_CONF" | cut -d: -f1)
+        for cmd in check setup; do
+                run_cairn -c "$IT_CONF" --set runtime="$IT_RUNTIME" --set platform=kvm "$cmd"
+                is "$RC" 2 "$name: $cmd exits 2"
+                check "$name: $cmd names $IT_CONF:$line" grep -qF "$IT_CONF:$line:" <<<"$ERR"
+                for w in "$@"; do
+                        check "$name: $cmd says \"$w\"" grep -qF -- "$w" <<<"$ERR"
+                done
+                check "$name: $cmd made nothing" nothing_left_at_all
+        done
+}
+both "binbind target = /" "" 's|^target   = /runsc|target   = /|' "target   = /" \
+        "[runsc] target" "root itself"
+both "binbind source = / without a target" "" 's|^source   = .*|source   = /|; /^target   =/d' \
+        "source   = /" "[runsc] source" "set target"
+both "proc target = /" "" 's|^\[proc\]|[proc]\ntarget = /|' "target = /" "[proc] target" "root itself"
+both "kvm device = /" "" 's|^control = optional|control = optional\ndevice = /|' "device = /" \
+        "[kvm] device" "not a device path"
+for pat in dev/null /dev/../etc/passwd /dev/./null "/dev/null dev/zero"; do
+        both "devices pattern \"$pat\"" "\n[x]\nplugin = devices\ndevices = $pat\n" "" "devices = " \
+                "[x] devices" "is not an absolute path"
+done
+
+# The [cairn] directories, as setup will meet them.
+mkdir -p "$IT_DIR/gw-state"
+chmod 0770 "$IT_DIR/gw-state"
+both "a group-writable state_dir" "" "s|^state_dir = .*|state_dir = $IT_DIR/gw-state|" "state_dir =" \
+        "[cairn] state_dir" "writable by group"
+: >"$IT_DIR/state-file"
+both "a state_dir that is a file" "" "s|^state_dir = .*|state_dir = $IT_DIR/state-file|" "state_dir =" \
+        "[cairn] state_dir" "Not a directory"
+mkdir -p "$IT_DIR/gw-parent"
+chmod 0775 "$IT_DIR/gw-parent"
+both "a state_dir in a group-writable directory" "" \
+        "s|^state_dir = .*|state_dir = $IT_DIR/gw-parent/state|" "state_dir =" \
+        "[cairn] state_dir" "$IT_DIR/gw-parent: writable by group"
+check "... state_dir was not made" test ! -e "$IT_DIR/gw-parent/state"
+both "a state_dir under a missing directory" "" \
+        "s|^state_dir = .*|state_dir = $IT_DIR/nowhere/state|" "state_dir =" \
+        "[cairn] state_dir" "No such file or directory"
+both "a missing root_parent" "" "s|^root_parent = .*|root_parent = $IT_DIR/no-roots|" "root_parent =" \
+        "[cairn] root_parent" "No such file or directory"
+both "a root_parent that is a file" "" "s|^root_parent = .*|root_parent = $IT_DIR/state-file|" \
+        "root_parent =" "[cairn] root_parent" "not a directory"
+chmod 0775 "$IT_PLUGINS"
+both "a group-writable plugin_dir" "" "s|x|x|" "plugin_dir =" "[cairn] plugin_dir" "writable by group"
+chmod 0755 "$IT_PLUGINS"
+
+# Sanity: after all that, the base config is still good.
+base | write_conf "$IT_CONF" "proc runsc kvm"
+run_cairn -c "$IT_CONF" --set runtime="$IT_RUNTIME" --set platform=kvm check
+is "$RC" 0 "the unedited config still passes check"
+
 done_testing

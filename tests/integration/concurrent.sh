@@ -49,12 +49,26 @@ call() {
         return 0
 }
 
+# Before its last cycle, a worker waits (60 s at most) until both monitors
+# have run a few rounds: on a slow machine (list --json is checked by a
+# python3 each round) the workers could otherwise be done first, and the
+# monitors would not have run beside them.
+wait_for_monitors() {
+        local until=$((SECONDS + 60))
+        while [ "$SECONDS" -lt "$until" ]; do
+                [ "$(grep -c '^mon-list list$' "$CALLS")" -gt 5 ] &&
+                        [ "$(grep -c '^mon-gc gc$' "$CALLS")" -gt 5 ] && return 0
+                sleep 0.1
+        done
+}
+
 worker() {
         local w=$1 c root owner=()
         # Half the workers' sessions have an owner (the worker, alive):
         # gc must leave them alone as it leaves the ownerless ones.
         [ $((w % 2)) -eq 0 ] && owner=(--owner "$BASHPID")
         for c in $(seq "$CYCLES"); do
+                [ "$c" = "$CYCLES" ] && wait_for_monitors
                 call "w$w" setup "${owner[@]}" || continue
                 root=$(cat "$IT_DIR/w$w.out")
                 case $root in

@@ -177,4 +177,104 @@ if [ "$RC" -eq 0 ]; then
 fi
 check "ABI 1.99: nothing left" nothing_left_at_all
 
+# ---- the directories on the way (issue 11, finding 11) ---------------------------
+# Whoever can write a directory on the way to a file decides what the file
+# is: the plugin directory, the config's directory, the drop-in directory,
+# and every directory above them, must be root's and not writable by group
+# or others (a sticky one, like /tmp, may be: then what is in it on the
+# way must be root's).  A symlink is followed only through such
+# directories.
+conf
+chmod 0775 "$P"
+refused "group-writable plugin_dir" "$P" "writable by group"
+refused "group-writable plugin_dir, for check" "$P" "writable by group" -- -c "$IT_CONF" check
+# The shape of the finding: a member of that group made proc.so a symlink
+# to another root-owned ELF, which cairn then loaded as root.
+mv "$P/proc.so" "$IT_DIR/proc.so.real"
+ln -s /bin/true "$P/proc.so"
+plugin_conf proc
+refused "group-writable plugin_dir, proc.so a symlink to another ELF" "$P" "writable by group"
+rm -f "$P/proc.so"
+mv "$IT_DIR/proc.so.real" "$P/proc.so"
+chmod 0755 "$P"
+conf
+chmod 1777 "$P"
+refused "world-writable plugin_dir, even sticky" "$P" "writable by others"
+chmod 0755 "$P"
+
+# A directory higher up, writable by others: every file below it is refused.
+mkdir -p "$IT_DIR/up/mid"
+cp -a "$P" "$IT_DIR/up/mid/plugins"
+chmod 0757 "$IT_DIR/up"
+write_conf "$IT_CONF" "t" <<EOF_CONF
+[t]
+plugin = tmpfs
+target = /t
+EOF_CONF
+sed -i "s|^plugin_dir = .*|plugin_dir = $IT_DIR/up/mid/plugins|" "$IT_CONF"
+refused "plugin_dir under a world-writable directory" "$IT_DIR/up" "writable by others"
+chmod 0755 "$IT_DIR/up"
+run_cairn -c "$IT_CONF" check
+is "$RC" 0 "... the same with that directory 0755: check exits 0"
+
+# A plugin that is a symlink: into a directory others can write (refused,
+# naming that directory), or into a trusted one (used).
+mkdir -m 0777 "$IT_DIR/evil"
+cp "$P/newminor.so" "$IT_DIR/evil/x.so"
+chmod 0755 "$IT_DIR/evil/x.so"
+ln -s "$IT_DIR/evil/x.so" "$P/evillink.so"
+plugin_conf evillink
+refused "plugin: a symlink into a world-writable directory" "$IT_DIR/evil" "writable by others"
+mkdir -m 0755 "$IT_DIR/vendor"
+cp "$P/newminor.so" "$IT_DIR/vendor/v.so"
+chmod 0755 "$IT_DIR/vendor/v.so"
+ln -s ../vendor/v.so "$P/vlink.so"
+plugin_conf vlink
+run_cairn -c "$IT_CONF" check
+is "$RC" 0 "plugin: a (relative) symlink into a trusted directory is used: check exits 0"
+rm -f "$P/evillink.so" "$P/vlink.so"
+
+# The config file's own directory.
+mkdir -m 0775 "$IT_DIR/cfgdir"
+conf
+cp "$IT_CONF" "$IT_DIR/cfgdir/cairn.conf"
+refused "config in a group-writable directory" "$IT_DIR/cfgdir" "writable by group" -- \
+        -c "$IT_DIR/cfgdir/cairn.conf" setup
+refused "config in a group-writable directory, for gc" "$IT_DIR/cfgdir" "writable by group" -- \
+        -c "$IT_DIR/cfgdir/cairn.conf" gc
+# A config that is a symlink into a directory others can write.
+cp "$IT_CONF" "$IT_DIR/evil/cairn.conf"
+chmod 0644 "$IT_DIR/evil/cairn.conf"
+ln -sf "$IT_DIR/evil/cairn.conf" "$IT_DIR/evil-link.conf"
+refused "config: a symlink into a world-writable directory" "$IT_DIR/evil" "writable by others" -- \
+        -c "$IT_DIR/evil-link.conf" setup
+
+# The drop-in directory itself, and a drop-in that is a symlink out of it.
+conf
+chmod 0775 "$IT_CONFD"
+refused "group-writable drop-in directory" "$IT_CONFD" "writable by group"
+chmod 0755 "$IT_CONFD"
+printf '[t]\ntarget = /t2\n' >"$IT_DIR/evil/50-x.conf"
+chmod 0644 "$IT_DIR/evil/50-x.conf"
+ln -s "$IT_DIR/evil/50-x.conf" "$IT_CONFD/50-x.conf"
+refused "drop-in: a symlink into a world-writable directory" "$IT_DIR/evil" "writable by others"
+rm -f "$IT_CONFD/50-x.conf"
+
+# A sticky directory others can write (like /tmp): what root put in it
+# is fine, anyone else's on the way is not.
+mkdir -m 1777 "$IT_DIR/sticky"
+mkdir -m 0755 "$IT_DIR/sticky/roots" "$IT_DIR/sticky/theirs"
+conf
+cp "$IT_CONF" "$IT_DIR/sticky/roots/cairn.conf"
+run_cairn -c "$IT_DIR/sticky/roots/cairn.conf" check
+is "$RC" 0 "config in root's directory in a sticky world-writable one: check exits 0"
+cp "$IT_CONF" "$IT_DIR/sticky/theirs/cairn.conf"
+chown "$NOBODY" "$IT_DIR/sticky/theirs"
+refused "config in uid $NOBODY's directory in a sticky world-writable one" "$IT_DIR/sticky/theirs" \
+        "owned by uid $NOBODY" -- -c "$IT_DIR/sticky/theirs/cairn.conf" setup
+ln -s "$IT_DIR/sticky/roots/cairn.conf" "$IT_DIR/sticky/link.conf"
+chown -h "$NOBODY" "$IT_DIR/sticky/link.conf"
+refused "config: uid $NOBODY's symlink in a sticky world-writable directory" "$IT_DIR/sticky/link.conf" \
+        "owned by uid $NOBODY" -- -c "$IT_DIR/sticky/link.conf" setup
+
 done_testing
