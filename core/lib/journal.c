@@ -381,11 +381,10 @@ static const char *record_problem(const struct journal *j, struct reading *st,
                         return "not an entry name";
                 return streq(rec->b, "done") || streq(rec->b, "failed") ? NULL : "not \"done\" or \"failed\"";
         case J_MOUNT:
-                if (!*rec->b)
-                        return "no filesystem type";
-                /* fall through */
         case J_MKDIR:
         case J_CREATE:
+                if (rec->type == J_MOUNT && !*rec->b)
+                        return "no filesystem type";
                 return path_is_normalized_absolute(rec->a) && !streq(rec->a, "/")
                                ? NULL
                                : "not a normalized path inside the root";

@@ -20,44 +20,6 @@ int fd_identity(int fd, uint64_t *ret_dev, uint64_t *ret_ino)
         return 0;
 }
 
-char *path_make_absolute(const char *path)
-{
-        _cleanup_free_ char *cwd = NULL, *out = NULL;
-        size_t n = 0;
-
-        if (path[0] != '/') {
-                cwd = getcwd(NULL, 0);
-                if (!cwd)
-                        return NULL;
-        }
-        out = malloc((cwd ? strlen(cwd) : 0) + strlen(path) + 3);
-        if (!out)
-                return NULL;
-        /* Component by component, from the working directory's, then the
-         * path's: "//", "/./" and a trailing "/" go. */
-        for (const char *part = cwd ? cwd : path; part; part = part == cwd ? path : NULL) {
-                for (const char *c = part; *c;) {
-                        size_t len = strcspn(c, "/");
-
-                        if (len > 0 && !(len == 1 && c[0] == '.')) {
-                                out[n++] = '/';
-                                memcpy(out + n, c, len);
-                                n += len;
-                        }
-                        c += len;
-                        c += strspn(c, "/");
-                }
-        }
-        if (n == 0)
-                out[n++] = '/';
-        out[n] = '\0';
-        if (n >= PATH_MAX) {
-                errno = ENAMETOOLONG;
-                return NULL;
-        }
-        return TAKE_PTR(out);
-}
-
 /* Whether the mount `fd` is on belongs to this mount namespace: by its
  * unique ID (statmount(2) looks in the caller's namespace only), else by
  * its mount ID in /proc/self/mountinfo (mount IDs are unique across

@@ -27,12 +27,6 @@ struct given_root {
 int given_root_open(const char *dir, struct given_root *ret);
 void given_root_clear(struct given_root *g);
 
-/* `path` made absolute (relative to the working directory, by its name),
- * without empty or "." components or a trailing "/": the form setup
- * records a --root in and teardown compares.  ".." is kept as given
- * (dropping it with the component before would be wrong after a symlink). */
-char *path_make_absolute(const char *path);
-
 /* st_dev and st_ino of what fd refers to. */
 int fd_identity(int fd, uint64_t *ret_dev, uint64_t *ret_ino);
 

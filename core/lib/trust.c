@@ -6,7 +6,6 @@
 #include <sys/stat.h>
 
 #include "log.h"
-#include "root.h"
 #include "trust.h"
 #include "util.h"
 

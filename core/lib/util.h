@@ -86,6 +86,12 @@ size_t string_hash(const char *s);
  * for "/" itself), no more than PATH_MAX. */
 bool path_is_normalized_absolute(const char *p);
 
+/* `path` made absolute (relative to the working directory, by its name),
+ * without empty or "." components or a trailing "/": the form setup
+ * records a --root in and teardown compares.  ".." is kept as given
+ * (dropping it with the component before would be wrong after a symlink). */
+char *path_make_absolute(const char *path);
+
 /* Write all of buf; retries on EINTR and short writes. */
 int write_all(int fd, const void *buf, size_t len);
 /* Read from fd's offset to the end into a NUL-terminated buffer (the

@@ -11,9 +11,9 @@
  *     %%
  *     ...drop-in 20-b.conf...
  *
- * The main file is a memfd read through /proc/self/fd/N (open_trusted()
- * accepts it: a regular file owned by us, mode 0600); drop-ins are files
- * in a private 0700 directory.  The result goes through cfg_bind_plugins()
+ * The main file and the drop-ins are files in private 0700 directories
+ * (open_trusted() accepts them in test mode: ours, not writable by others,
+ * and so is every directory above them, /tmp being sticky).  The result goes through cfg_bind_plugins()
  * with static stand-ins for the built-in plugins (same names, same
  * declared options and types) and one plugin with every option type, so
  * the type checks are fuzzed too.  Nothing is ever dlopen()ed: the loader
@@ -115,8 +115,8 @@ static void count_sink(int level, const char *msg, void *userdata)
 
 /* ---- files ------------------------------------------------------------------ */
 
-static int main_fd = -1;
-static char main_path[64];
+static char main_dir[256];
+static char main_path[300];
 static char dropin_dir[256];
 static char dropin_path[2][300];
 
@@ -133,6 +133,10 @@ static void rmtree_dropins(void)
                         unlink(dropin_path[i]);
         if (dropin_dir[0])
                 rmdir(dropin_dir);
+        if (main_path[0])
+                unlink(main_path);
+        if (main_dir[0])
+                rmdir(main_dir);
 }
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
@@ -141,12 +145,10 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 
         (void) argc;
         (void) argv;
-        main_fd = memfd_create("fuzz-cairn.conf", MFD_CLOEXEC);
-        if (main_fd < 0)
-                die("memfd_create");
-        if (fchmod(main_fd, 0600) < 0)
-                die("fchmod memfd");
-        snprintf(main_path, sizeof main_path, "/proc/self/fd/%d", main_fd);
+        snprintf(main_dir, sizeof main_dir, "%s/fuzz-cairn-main.XXXXXX", tmp && *tmp ? tmp : "/tmp");
+        if (!mkdtemp(main_dir))
+                die("mkdtemp");
+        snprintf(main_path, sizeof main_path, "%s/cairn.conf", main_dir);
 
         snprintf(dropin_dir, sizeof dropin_dir, "%s/fuzz-cairn.XXXXXX", tmp && *tmp ? tmp : "/tmp");
         if (!mkdtemp(dropin_dir))
@@ -158,23 +160,6 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
         log_set_level(CAIRN_LOG_DEBUG);
         log_set_sink(count_sink, NULL);
         return 0;
-}
-
-static void write_memfd(const uint8_t *p, size_t n)
-{
-        size_t done = 0;
-
-        if (ftruncate(main_fd, 0) < 0)
-                die("ftruncate");
-        while (done < n) {
-                ssize_t w = pwrite(main_fd, p + done, n - done, (off_t) done);
-                if (w < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        die("pwrite");
-                }
-                done += (size_t) w;
-        }
 }
 
 static void write_file(const char *path, const uint8_t *p, size_t n)
@@ -347,7 +332,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
 
         n = next_part(&p, end, &part);
-        write_memfd(part, n);
+        write_file(main_path, part, n);
         for (size_t i = 0; i < ELEMENTSOF(dropin_path); i++) {
                 if (p < end) {
                         n = next_part(&p, end, &part);
