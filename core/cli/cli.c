@@ -9,6 +9,7 @@
 #include "cli.h"
 #include "loader.h"
 #include "log.h"
+#include "trust.h"
 #include "util.h"
 
 static const char usage_text[] =
@@ -232,5 +233,9 @@ __attribute__((visibility("default"))) int cairn_main(int argc, char *argv[])
         log_error("unknown command \"%s\"; try 'cairn --help'", argv[optind]);
 out:
         vars_clear(&cli.vars);
+        trust_forget();
+        /* Every descriptor cairn still holds (the plugins'), in one call
+         * rather than one each: the process ends here. */
+        (void) close_range(3, ~0U, 0);
         return status;
 }

@@ -454,11 +454,10 @@ static int list_dropins(const char *dir, char ***ret)
 {
         _cleanup_(closedirp) DIR *d = NULL;
         _cleanup_strv_free_ char **names = NULL;
-        _cleanup_close_ int pfd = -1;
         struct dirent *de;
-        int r, fd;
+        int r, fd = -1;
 
-        r = trust_open(dir, TRUST_DIR | TRUST_QUIET, &pfd);
+        r = trust_open(dir, TRUST_DIR | TRUST_QUIET, &fd);
         if (r == -ENOENT) {
                 *ret = NULL;
                 return 0;
@@ -467,9 +466,6 @@ static int list_dropins(const char *dir, char ***ret)
                 log_error("%s", trust_reason());
                 return r;
         }
-        fd = openat(pfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (fd < 0)
-                return log_errno(negative_errno(), "%s", dir);
         d = fdopendir(fd);
         if (!d) {
                 close(fd);
@@ -697,11 +693,10 @@ static int dir_error(const struct cfg *cfg, const char *key, const struct cfg_lo
 
 static int check_state_dir(const struct cfg *cfg, unsigned what)
 {
-        _cleanup_close_ int fd = -1, pfd = -1;
         _cleanup_free_ char *copy = NULL;
         int r;
 
-        r = trust_open(cfg->state_dir, TRUST_DIR | TRUST_QUIET, &fd);
+        r = trust_open(cfg->state_dir, TRUST_DIR | TRUST_QUIET, NULL);
         if (r == 0)
                 return 0;
         if (r != -ENOENT)
@@ -712,7 +707,7 @@ static int check_state_dir(const struct cfg *cfg, unsigned what)
         copy = strdup(cfg->state_dir);
         if (!copy)
                 return log_errno(-ENOMEM, "state_dir");
-        r = trust_open(dirname(copy), TRUST_DIR | TRUST_QUIET, &pfd);
+        r = trust_open(dirname(copy), TRUST_DIR | TRUST_QUIET, NULL);
         if (r < 0)
                 return dir_error(cfg, "state_dir", &cfg->state_dir_where, cfg->state_dir, trust_reason());
         return 0;
@@ -723,11 +718,9 @@ int cfg_check_dirs(const struct cfg *cfg, unsigned what)
         int r;
 
         if (what & CFG_DIR_PLUGIN) {
-                _cleanup_close_ int fd = -1;
-
                 /* Missing: each plugin an entry needs is missing then, and
                  * named as such. */
-                r = trust_open(cfg->plugin_dir, TRUST_DIR | TRUST_QUIET, &fd);
+                r = trust_open(cfg->plugin_dir, TRUST_DIR | TRUST_QUIET, NULL);
                 if (r < 0 && r != -ENOENT)
                         return dir_error(cfg, "plugin_dir", &cfg->plugin_dir_where, cfg->plugin_dir,
                                          trust_reason());

@@ -51,11 +51,11 @@ static int random_id(char ret[static sizeof(ID_PREFIX) + ID_RANDOM])
  * journal, or plant one. */
 static int open_state_dir(const char *dir, int *ret_fd)
 {
-        _cleanup_close_ int pfd = -1, fd = -1;
+        _cleanup_close_ int fd = -1;
         _cleanup_free_ char *copy = NULL;
         int r;
 
-        r = trust_open(dir, TRUST_DIR | TRUST_QUIET, &pfd);
+        r = trust_open(dir, TRUST_DIR | TRUST_QUIET, ret_fd);
         if (r == -ENOENT) {
                 copy = strdup(dir);
                 if (!copy)
@@ -65,15 +65,12 @@ static int open_state_dir(const char *dir, int *ret_fd)
                         return log_errno(r, "state directory %s", dir);
                 if (mkdirat(fd, basename(strcpy(copy, dir)), 0700) < 0 && errno != EEXIST)
                         return log_errno(negative_errno(), "state directory %s", dir);
-                r = trust_open(dir, TRUST_DIR | TRUST_QUIET, &pfd);
+                r = trust_open(dir, TRUST_DIR | TRUST_QUIET, ret_fd);
         }
         if (r < 0) {
                 log_error("state directory: %s", trust_reason());
                 return r;
         }
-        *ret_fd = openat(pfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (*ret_fd < 0)
-                return log_errno(negative_errno(), "state directory %s", dir);
         return 0;
 }
 

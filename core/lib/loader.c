@@ -45,7 +45,7 @@ static void loader_done(struct loader *l, bool unload)
                 struct loaded *it = &l->items[i];
                 if (it->handle && unload)
                         dlclose(it->handle);
-                if (it->fd >= 0)
+                if (it->fd >= 0 && unload)
                         close(it->fd);
                 free(it->name);
                 free(it->path);

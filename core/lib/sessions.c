@@ -397,7 +397,6 @@ static int find(const char *state_dir, const char *arg, bool named_only, struct 
         _cleanup_free_ char *norm = NULL, *path = NULL, *id = NULL;
         struct journal_root jr;
         struct journal *j = NULL;
-        uint64_t dev, ino;
         int r, fd;
 
         *ret_root_fd = -1;
@@ -418,20 +417,36 @@ static int find(const char *state_dir, const char *arg, bool named_only, struct 
         norm = path_make_absolute(arg);
         if (!norm)
                 return log_errno(negative_errno(), "%s", arg);
-        r = named_only ? find_named(state_dir, norm, &path, &id) : find_by_root(state_dir, norm, &path, &id);
-        if (r < 0)
-                return r;
-        r = open_session_journal(path, id, &j);
-        if (r < 0)
-                return r;
-        /* Whether the path leads to the root now (a symlink on the way is
-         * no harm: only the same directory is used). */
-        journal_root(j, &jr);
-        fd = open(norm, O_PATH | O_DIRECTORY | O_CLOEXEC);
-        if (fd >= 0 && (!jr.ino || fd_identity(fd, &dev, &ino) < 0 || dev != jr.dev || ino != jr.ino)) {
-                close(fd);
-                fd = -1;
+        if (named_only) {
+                /* PARENT/ID: the journal is STATE_DIR/ID.journal if there
+                 * is one, and it says so (read once, under the lock). */
+                const char *base = strrchr(norm, '/') + 1;
+
+                if (!session_id_is_valid(base))
+                        return -ENOENT;
+                path = xasprintf("%s/%s.journal", state_dir, base);
+                if (!path)
+                        return -ENOMEM;
+                r = open_session_journal(path, base, &j);
+                if (r < 0)
+                        return r;
+                journal_root(j, &jr);
+                if (!streq(jr.path, norm)) {
+                        journal_free(j);
+                        return -ENOENT;
+                }
+        } else {
+                r = find_by_root(state_dir, norm, &path, &id);
+                if (r < 0)
+                        return r;
+                r = open_session_journal(path, id, &j);
+                if (r < 0)
+                        return r;
         }
+        /* What the path leads to now: the teardown uses it if it is the
+         * session's root (a symlink on the way is no harm then: only that
+         * very directory is used; open_session_root() compares). */
+        fd = open(norm, O_PATH | O_DIRECTORY | O_CLOEXEC);
         *ret_root_fd = fd;
         *ret_j = j;
         return 0;
@@ -444,11 +459,9 @@ int session_find(const char *state_dir, const char *arg, struct journal **ret_j,
 
 int session_find_made(const char *state_dir, const char *root, struct journal **ret_j, int *ret_root_fd)
 {
-        _cleanup_close_ int fd = -1;
-
         /* Only a state directory nobody else could have put a journal in
          * (open_trusted()'s rules). */
-        if (trust_open(state_dir, TRUST_DIR | TRUST_QUIET, &fd) < 0)
+        if (trust_open(state_dir, TRUST_DIR | TRUST_QUIET, NULL) < 0)
                 return -ENOENT;
         return find(state_dir, root, true, ret_j, ret_root_fd);
 }

@@ -67,8 +67,8 @@ int sessions_find_root(const char *state_dir, const struct journal_root *root, c
  *     st_ino: another path to it, a bind mount of it).  A symlink is
  *     never followed to find a session: one planted at a gone root's name
  *     would lead to another's.
- * *ret_root_fd: with a path, a descriptor of the directory it names if
- * that is the session's root, else -1.  -ENOENT: no such session; -EINVAL:
+ * *ret_root_fd: with a path, a descriptor (O_PATH) of what it leads to now,
+ * for the caller to use only if it is the session's root (-1: nothing).  -ENOENT: no such session; -EINVAL:
  * neither an id nor an absolute path; other errors are logged. */
 int session_find(const char *state_dir, const char *arg, struct journal **ret_j, int *ret_root_fd);
 

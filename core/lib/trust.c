@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/openat2.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 
 #include "log.h"
 #include "trust.h"
@@ -113,55 +115,96 @@ static int check_last(const struct stat *st, const char *what, bool want_dir, bo
         return 0;
 }
 
-/* Where the walk is: the directories from "/" down (their descriptors,
- * each checked before anything in it was looked up), and its path, for
- * messages. */
-struct walk {
-        int fds[MAX_DEPTH];
-        size_t depth; /* fds[0] is "/" */
-        char path[PATH_MAX];
-        size_t len[MAX_DEPTH]; /* strlen(path) at each depth */
-        struct stat top;       /* of fds[depth] */
-};
+/* Directories this process found trusted (each checked with every
+ * directory above it), by the path the walk reached them by, with what
+ * their stat said: a walk takes each directory on its way from here if it
+ * is here, so the plugin directory is looked at once, not once a plugin,
+ * and "/" and /tmp once for the config, its drop-ins and the state
+ * directory.  Only root can change a directory that passed (root's, not
+ * writable by anyone else, nor is any directory above it), and a cairn
+ * process lives for milliseconds. */
+#define CACHE_SIZE 32
+static struct cached_dir {
+        char *path; /* "" for "/"; else absolute, no trailing "/" */
+        struct stat st;
+} cache[CACHE_SIZE];
+static size_t cache_used;
 
-static void walk_done(struct walk *w)
+static const struct cached_dir *cache_get(const char *path)
 {
-        for (size_t i = 0; i <= w->depth; i++)
-                if (w->fds[i] >= 0)
-                        close(w->fds[i]);
-        w->depth = 0;
-        w->fds[0] = -1;
+        for (size_t i = 0; i < cache_used; i++)
+                if (streq(cache[i].path, path))
+                        return &cache[i];
+        return NULL;
 }
 
-static int walk_to_root(struct walk *w)
+static void cache_put(const char *path, const struct stat *st)
 {
-        while (w->depth > 0)
-                close(w->fds[w->depth--]);
-        if (w->fds[0] < 0) {
-                w->fds[0] = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
-                if (w->fds[0] < 0)
-                        return negative_errno();
+        if (cache_used == CACHE_SIZE || cache_get(path))
+                return;
+        cache[cache_used].path = strdup(path);
+        if (!cache[cache_used].path)
+                return;
+        cache[cache_used++].st = *st;
+}
+
+void trust_forget(void)
+{
+        for (size_t i = 0; i < cache_used; i++)
+                free(cache[i].path);
+        cache_used = 0;
+}
+
+/* What is at `path` now, not following a last symlink: from the cache for
+ * a directory checked before, else lstat(). */
+static int look(const char *path, struct stat *ret, bool *ret_cached)
+{
+        const struct cached_dir *c = cache_get(path);
+
+        *ret_cached = c != NULL;
+        if (c) {
+                *ret = c->st;
+                return 0;
         }
-        if (fstat(w->fds[0], &w->top) < 0)
-                return negative_errno();
-        w->path[0] = '\0';
-        w->len[0] = 0;
-        return 0;
+        return fstatat(AT_FDCWD, *path ? path : "/", ret, AT_SYMLINK_NOFOLLOW) < 0 ? negative_errno() : 0;
 }
 
-/* Resolve `path` from "/" one component at a time with O_NOFOLLOW,
- * checking every directory before anything in it is looked up, and every
- * symlink met: one in a sticky directory must be root's, and what it
- * points to is walked the same way (an absolute target from "/" again).
- * So no directory that someone else can write decides what is reached,
- * however the path gets there.  The last component is opened O_PATH and
- * checked by check_last().  `what` names the file in messages. */
+/* Resolve `path` one component at a time from "/", checking every
+ * directory before anything in it is looked at, and every symlink met (in
+ * a sticky directory, it must be root's), whose target is walked the same
+ * way (an absolute one from "/" again).  So no directory that someone else
+ * can write decides what is reached, however the path gets there.
+ *
+ * The components are looked at by their paths (lstat, one call each, no
+ * descriptor: opening each cost twice as much, and a struct file each),
+ * and the last one is then opened by the symlink-free path the walk found
+ * (openat2 RESOLVE_NO_SYMLINKS) and checked on that descriptor.  Between
+ * the look and the open, nothing on the way can be another object: each
+ * name was looked at in a directory that only root can change (checked
+ * just before), or in a sticky one where it was root's and so only root
+ * can rename or remove it; and the descriptor must be what the walk saw
+ * (same device and inode).
+ *
+ * The last component is checked by check_last(); *ret_fd (if asked for)
+ * gets a descriptor of it: O_PATH (a file), or opened O_RDONLY
+ * (TRUST_READ: a regular file, so opening it has no side effect; a
+ * directory, TRUST_DIR).  `what` names the file in messages. */
 static int chase(const char *path, const char *what, unsigned flags, int *ret_fd)
 {
         const bool want_dir = flags & TRUST_DIR, quiet = flags & TRUST_QUIET;
+        struct open_how how = {
+                .flags = (want_dir ? O_RDONLY | O_DIRECTORY
+                          : (flags & TRUST_READ) ? O_RDONLY | O_NOCTTY | O_NONBLOCK
+                                                 : O_PATH) | O_CLOEXEC,
+                .resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
+        };
         _cleanup_free_ char *todo = NULL;
-        struct walk w = { .fds = { -1 } };
+        _cleanup_close_ int fd = -1;
+        char walked[PATH_MAX] = ""; /* the symlink-free path so far */
+        size_t lens[MAX_DEPTH] = { 0 }, depth = 0;
+        struct stat top, st, fst;
         unsigned links = 0;
+        bool cached;
         char *rest;
         int r;
 
@@ -170,29 +213,25 @@ static int chase(const char *path, const char *what, unsigned flags, int *ret_fd
         todo = strdup(path);
         if (!todo)
                 return -ENOMEM;
-        r = walk_to_root(&w);
+        r = look("", &top, &cached);
         if (r < 0)
-                goto out;
-        r = check_dir(&w.top, "/", what, quiet);
-        if (r < 0)
-                goto out;
+                return say_errno(r, "%s: /", what);
+        if (!cached) {
+                r = check_dir(&top, "/", what, quiet);
+                if (r < 0)
+                        return r;
+                cache_put("", &top);
+        }
+        st = top;
         rest = todo;
         for (;;) {
-                _cleanup_close_ int fd = -1;
-                struct stat st;
                 char *name;
+                size_t len;
                 bool more;
 
                 rest += strspn(rest, "/");
-                if (!*rest) {
-                        /* The path ends at a directory walked into. */
-                        r = check_last(&w.top, what, want_dir, quiet);
-                        if (r < 0)
-                                goto out;
-                        *ret_fd = fcntl(w.fds[w.depth], F_DUPFD_CLOEXEC, 3);
-                        r = *ret_fd < 0 ? negative_errno() : 0;
-                        goto out;
-                }
+                if (!*rest)
+                        break; /* the path ends at a directory: st is it */
                 name = rest;
                 rest += strcspn(rest, "/");
                 if (*rest)
@@ -201,91 +240,102 @@ static int chase(const char *path, const char *what, unsigned flags, int *ret_fd
                 if (streq(name, "."))
                         continue;
                 if (streq(name, "..")) {
-                        if (w.depth > 0) {
-                                close(w.fds[w.depth--]);
-                                w.path[w.len[w.depth]] = '\0';
-                                if (fstat(w.fds[w.depth], &w.top) < 0) {
-                                        r = negative_errno();
-                                        goto out;
-                                }
-                        }
+                        if (depth > 0)
+                                walked[lens[--depth]] = '\0';
+                        r = look(walked, &st, &cached);
+                        if (r < 0)
+                                return say_errno(r, "%s", what);
+                        top = st;
                         continue;
                 }
-                fd = openat(w.fds[w.depth], name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-                if (fd < 0 || fstat(fd, &st) < 0) {
-                        r = say_errno(negative_errno(), "%s", what);
-                        goto out;
+                len = strlen(walked) + 1 + strlen(name);
+                if (depth + 1 >= MAX_DEPTH || len >= sizeof walked)
+                        return say_errno(-ENAMETOOLONG, "%s", what);
+                lens[depth] = strlen(walked);
+                walked[lens[depth]] = '/';
+                strcpy(walked + lens[depth] + 1, name);
+                r = look(walked, &st, &cached);
+                if (r < 0)
+                        return say_errno(r, "%s", what);
+                if (cached) {
+                        depth++;
+                        top = st;
+                        continue;
                 }
                 /* In a sticky directory that others can write, only what
                  * root put there: anyone else's entry is theirs to change. */
-                if ((w.top.st_mode & S_ISVTX) && (w.top.st_mode & (S_IWGRP | S_IWOTH)) &&
+                if ((top.st_mode & S_ISVTX) && (top.st_mode & (S_IWGRP | S_IWOTH)) &&
                     !owner_trusted(st.st_uid)) {
-                        say(quiet, "%s/%s: owned by uid %u, in a directory others can write; "
-                                          "refusing to use %s", w.path, name, (unsigned) st.st_uid, what);
-                        r = -EPERM;
-                        goto out;
+                        say(quiet, "%s: owned by uid %u, in a directory others can write; "
+                                   "refusing to use %s", walked, (unsigned) st.st_uid, what);
+                        return -EPERM;
                 }
                 if (S_ISLNK(st.st_mode)) {
                         char target[PATH_MAX];
                         ssize_t n;
                         char *next;
 
-                        if (++links > MAX_LINKS) {
-                                r = say_errno(-ELOOP, "%s", what);
-                                goto out;
-                        }
-                        n = readlinkat(fd, "", target, sizeof target - 1);
-                        if (n < 0) {
-                                r = say_errno(negative_errno(), "%s: read symlink", what);
-                                goto out;
-                        }
+                        if (++links > MAX_LINKS)
+                                return say_errno(-ELOOP, "%s", what);
+                        n = readlinkat(AT_FDCWD, walked, target, sizeof target - 1);
+                        if (n < 0)
+                                return say_errno(negative_errno(), "%s: read symlink %s", what, walked);
                         target[n] = '\0';
                         next = more ? xasprintf("%s/%s", target, rest) : strdup(target);
-                        if (!next) {
-                                r = -ENOMEM;
-                                goto out;
-                        }
+                        if (!next)
+                                return -ENOMEM;
                         free(todo);
                         rest = todo = next;
+                        walked[lens[depth]] = '\0'; /* the link is not a step */
                         if (target[0] == '/') {
-                                r = walk_to_root(&w);
+                                depth = 0;
+                                walked[0] = '\0';
+                                r = look("", &top, &cached);
                                 if (r < 0)
-                                        goto out;
+                                        return say_errno(r, "%s: /", what);
                         }
+                        st = top;
                         continue;
                 }
-                if (!more && !S_ISDIR(st.st_mode)) {
-                        r = check_last(&st, what, want_dir, quiet);
-                        if (r < 0)
-                                goto out;
-                        *ret_fd = TAKE_FD(fd);
-                        goto out;
-                }
                 if (!S_ISDIR(st.st_mode)) {
-                        r = say_errno(-ENOTDIR, "%s", what);
-                        goto out;
+                        if (more)
+                                return say_errno(-ENOTDIR, "%s", what);
+                        break; /* the last component, a file */
                 }
                 /* A directory: walked into once checked (the last one by
-                 * check_last(), at the end). */
-                if (w.depth + 1 >= MAX_DEPTH || w.len[w.depth] + 1 + strlen(name) >= sizeof w.path) {
-                        r = say_errno(-ENAMETOOLONG, "%s", what);
-                        goto out;
-                }
-                w.depth++;
-                w.fds[w.depth] = TAKE_FD(fd);
-                w.top = st;
-                w.len[w.depth] = w.len[w.depth - 1] + 1 + strlen(name);
-                strcat(w.path, "/");
-                strcat(w.path, name);
+                 * check_last(), at the end, and kept only then). */
                 if (more) {
-                        r = check_dir(&st, w.path, what, quiet);
+                        r = check_dir(&st, walked, what, quiet);
                         if (r < 0)
-                                goto out;
+                                return r;
+                        cache_put(walked, &st);
                 }
+                depth++;
+                top = st;
         }
-out:
-        walk_done(&w);
-        return r;
+        r = check_last(&st, what, want_dir, quiet);
+        if (r < 0)
+                return r;
+        if (want_dir && S_ISDIR(st.st_mode))
+                cache_put(walked, &st);
+        if (!ret_fd)
+                return 0;
+        fd = syscall(SYS_openat2, AT_FDCWD, *walked ? walked : "/", &how, sizeof how);
+        if (fd < 0 && errno == ENOSYS) /* valgrind 3.19; the walk found no symlink in it */
+                fd = open(*walked ? walked : "/", how.flags | O_NOFOLLOW);
+        if (fd < 0)
+                return say_errno(negative_errno(), "%s", what);
+        if (fstat(fd, &fst) < 0)
+                return say_errno(negative_errno(), "%s", what);
+        if (fst.st_dev != st.st_dev || fst.st_ino != st.st_ino) {
+                say(quiet, "%s: changed while it was checked; refusing it", what);
+                return -EPERM;
+        }
+        r = check_last(&fst, what, want_dir, quiet);
+        if (r < 0)
+                return r;
+        *ret_fd = TAKE_FD(fd);
+        return 0;
 }
 
 /* `path` as chase() wants it: absolute. */
@@ -313,19 +363,5 @@ int open_trusted_path(const char *path, int *ret_fd)
 
 int open_trusted(const char *path, int *ret_fd)
 {
-        _cleanup_close_ int fd = -1;
-        char buf[32];
-        int r, rfd;
-
-        r = open_trusted_path(path, &fd);
-        if (r < 0)
-                return r;
-        /* Reopen what was checked, through its descriptor: the magic link
-         * is the inode the O_PATH descriptor holds, not a path that could
-         * have been replaced meanwhile. */
-        rfd = open(fd_path(fd, buf), O_RDONLY | O_CLOEXEC | O_NOCTTY);
-        if (rfd < 0)
-                return log_errno(negative_errno(), "%s", path);
-        *ret_fd = rfd;
-        return 0;
+        return trust_open(path, TRUST_READ, ret_fd);
 }

@@ -25,11 +25,16 @@ int open_trusted(const char *path, int *ret_fd);
  * opens "/proc/self/fd/N" itself (dlopen()), so it is not opened twice. */
 int open_trusted_path(const char *path, int *ret_fd);
 
-/* Either, as `flags` say: TRUST_DIR, a directory (O_PATH); TRUST_QUIET,
- * nothing logged (the caller says what it means). */
+/* Either, as `flags` say: TRUST_DIR, a directory (*ret_fd, if not NULL,
+ * gets it opened O_RDONLY); TRUST_QUIET, nothing logged (the caller says
+ * what it means, trust_reason() says why).  ret_fd may be NULL: a check. */
 #define TRUST_DIR (1u << 0)
 #define TRUST_QUIET (1u << 1)
+#define TRUST_READ (1u << 2) /* a file, opened O_RDONLY (not O_PATH) */
 int trust_open(const char *path, unsigned flags, int *ret_fd);
+/* Forget the directories this process has checked (a process about to
+ * exit, so that valgrind sees nothing of cairn's). */
+void trust_forget(void);
 /* Why the last refusal (or failure) of these was: "PATH: REASON". */
 const char *trust_reason(void);
 
