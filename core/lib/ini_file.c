@@ -194,7 +194,7 @@ struct check {
         const struct ini_scan *scan;
         const char *buf; /* the bytes the scanner read */
         const char *path;
-        int fd;          /* the open file, for a file that is one piece */
+        const char *real; /* the walked path (trust.h), for a file that is one piece */
         int memfd;       /* for pieces; -1 until the first */
 };
 
@@ -335,11 +335,12 @@ static int check_piece(struct check *c, struct pos from, struct pos to)
                 snprintf(where, sizeof where, " in lines %u-%u", pos_line(c->scan, from),
                          pos_line(c->scan, to) - 1);
         }
-        /* A whole file through the same open file, so a file swapped since
-         * the check is not what is read; a piece is a copy of the bytes the
-         * scanner read. */
+        /* A whole file by the symlink-free path the trust walk found: only
+         * root can change what it names (and a magic link under /proc would
+         * cost a procfs lookup); a piece is a copy of the bytes the scanner
+         * read. */
         iniparser_msg[0] = '\0';
-        dict = iniparser_load(fd_path(whole ? c->fd : c->memfd, fdp));
+        dict = iniparser_load(whole ? c->real : fd_path(c->memfd, fdp));
         if (!dict) {
                 log_error("%s: iniparser cannot read the file%s: %s", c->path, where,
                           iniparser_msg[0] ? iniparser_msg : "unknown error");
@@ -393,14 +394,14 @@ static int check_file(struct check *c, struct ini_scan *s, const char *only)
 int ini_file_load(const char *path, const char *only, struct ini_file **ret)
 {
         _cleanup_close_ int fd = -1, memfd = -1;
-        _cleanup_free_ char *buf = NULL;
+        _cleanup_free_ char *buf = NULL, *real = NULL;
         struct ini_scan *scan = NULL;
         struct check c;
         struct ini_file *f;
         size_t len = 0;
         int r;
 
-        r = open_trusted(path, &fd);
+        r = trust_open_real(path, TRUST_READ, &fd, &real);
         if (r < 0)
                 return r;
         r = read_fd(fd, path, &buf, &len);
@@ -410,7 +411,7 @@ int ini_file_load(const char *path, const char *only, struct ini_file **ret)
         if (r < 0)
                 return r;
 
-        c = (struct check) { .scan = scan, .buf = buf, .path = path, .fd = fd, .memfd = -1 };
+        c = (struct check) { .scan = scan, .buf = buf, .path = path, .real = real, .memfd = -1 };
         iniparser_set_error_callback(iniparser_error);
         r = check_file(&c, scan, only);
         iniparser_set_error_callback(NULL);

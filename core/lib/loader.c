@@ -13,7 +13,6 @@ struct loaded {
         char *name; /* NULL for plugins loaded by path only */
         char *path;
         void *handle; /* NULL for static plugins */
-        int fd;       /* kept open while loaded: see loader_get_path() */
         const struct cairn_plugin *plugin;
 };
 
@@ -45,8 +44,6 @@ static void loader_done(struct loader *l, bool unload)
                 struct loaded *it = &l->items[i];
                 if (it->handle && unload)
                         dlclose(it->handle);
-                if (it->fd >= 0 && unload)
-                        close(it->fd);
                 free(it->name);
                 free(it->path);
         }
@@ -137,7 +134,7 @@ static int add_item(struct loader *l, struct loaded *it)
 
 int loader_add_static(struct loader *l, const struct cairn_plugin *p)
 {
-        struct loaded it = { .fd = -1, .plugin = p };
+        struct loaded it = { .plugin = p };
         int r;
 
         r = plugin_descriptor_check(p, p->name ? p->name : "(static)");
@@ -153,25 +150,21 @@ int loader_add_static(struct loader *l, const struct cairn_plugin *p)
         return 0;
 }
 
-/* Open, check and dlopen one .so, through its descriptor. */
+/* Check and dlopen one .so, by the path the check walked. */
 static int load_file(const char *path, struct loaded *ret)
 {
-        _cleanup_close_ int fd = -1;
+        _cleanup_free_ char *real = NULL;
         const struct cairn_plugin *p;
-        char buf[32];
         void *h;
         int r;
 
-        r = open_trusted_path(path, &fd);
+        r = trust_open_real(path, 0, NULL, &real);
         if (r < 0)
                 return r;
-        /* dlopen() opens the checked inode through the descriptor's magic
-         * link (an O_PATH descriptor cannot be read, but its link can be
-         * opened).  glibc identifies a loaded object by the name it was opened
-         * under: "/proc/self/fd/N" must not be reused for another plugin
-         * while this one is loaded, so the descriptor stays open as long
-         * as the handle does. */
-        h = dlopen(fd_path(fd, buf), RTLD_NOW | RTLD_LOCAL);
+        /* By the walked path, not a descriptor's magic link: only root can
+         * change what it names (trust.h), and glibc then knows the object
+         * by a name that stays its own. */
+        h = dlopen(real, RTLD_NOW | RTLD_LOCAL);
         if (!h) {
                 log_error("%s: not a loadable plugin: %s", path, dlerror());
                 return -EINVAL;
@@ -190,7 +183,7 @@ static int load_file(const char *path, struct loaded *ret)
         if (CAIRN_ABI_MINOR_OF(p->abi) > CAIRN_ABI_MINOR)
                 log_debug("%s: plugin ABI 1.%u is newer than 1.%u; using what 1.%u knows", path,
                           CAIRN_ABI_MINOR_OF(p->abi), CAIRN_ABI_MINOR, CAIRN_ABI_MINOR);
-        *ret = (struct loaded) { .handle = h, .fd = TAKE_FD(fd), .plugin = p };
+        *ret = (struct loaded) { .handle = h, .plugin = p };
         return 0;
 }
 
@@ -210,7 +203,6 @@ int loader_get_path(struct loader *l, const char *path, const struct cairn_plugi
         if (!it.path || add_item(l, &it) < 0) {
                 free(it.path);
                 dlclose(it.handle);
-                close(it.fd);
                 return -ENOMEM;
         }
         *ret_plugin = it.plugin;
@@ -249,7 +241,6 @@ int loader_get(struct loader *l, const char *name, const struct cairn_plugin **r
                 free(it.name);
                 free(it.path);
                 dlclose(it.handle);
-                close(it.fd);
                 return -ENOMEM;
         }
         found = &l->items[l->n_items - 1];

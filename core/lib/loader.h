@@ -14,12 +14,10 @@ struct loader;
 
 int loader_new(const char *plugin_dir, struct loader **ret);
 void loader_free(struct loader *l);
-/* The same, for a process about to exit: the plugins stay loaded, and
- * their descriptors open (cairn_main() closes every descriptor above 2 in
- * one call).  Each dlclose() unmaps its object, two munmap() calls and
- * their TLB flushes, work that exit() does for the whole address space at
- * once; a plugin's destructors still run, from exit().  Nothing may be
- * loaded afterwards. */
+/* The same, for a process about to exit: the plugins stay loaded.  Each
+ * dlclose() unmaps its object, two munmap() calls and their TLB flushes,
+ * work that exit() does for the whole address space at once; a plugin's
+ * destructors still run, from exit(). */
 void loader_free_at_exit(struct loader *l);
 
 /* NAME must match [a-z0-9_-]+.  -ENOENT: no such plugin; -EINVAL: not a

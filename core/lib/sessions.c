@@ -308,33 +308,6 @@ static int open_no_symlinks(const char *path)
         return (int) fd;
 }
 
-/* The session of a root cairn made, `norm` (PARENT/ID): STATE_DIR/ID.journal
- * if it is there and says so.  Its path and id, or -ENOENT. */
-static int find_named(const char *state_dir, const char *norm, char **ret_path, char **ret_id)
-{
-        const char *base = strrchr(norm, '/') + 1;
-        _cleanup_free_ char *p = NULL;
-        struct journal_head h;
-        bool match;
-
-        if (!session_id_is_valid(base))
-                return -ENOENT;
-        p = xasprintf("%s/%s.journal", state_dir, base);
-        if (!p)
-                return -ENOMEM;
-        if (journal_head_read(p, &h) < 0)
-                return -ENOENT;
-        match = streq(h.root, norm) && streq(h.id, base);
-        journal_head_clear(&h);
-        if (!match)
-                return -ENOENT;
-        *ret_path = TAKE_PTR(p);
-        *ret_id = strdup(base);
-        return *ret_id ? 0 : -ENOMEM;
-}
-
-/* The session whose root `norm` (an absolute path) is: its journal's path
- * and id.  By path, else by identity. */
 static int find_by_root(const char *state_dir, const char *norm, char **ret_path, char **ret_id)
 {
         _cleanup_strv_free_ char **paths = NULL;
@@ -343,11 +316,6 @@ static int find_by_root(const char *state_dir, const char *norm, char **ret_path
         unsigned n_path = 0, n_id = 0;
         uint64_t dev = 0, ino = 0;
         int r;
-
-        /* A root cairn made is named after its session: one look. */
-        r = find_named(state_dir, norm, ret_path, ret_id);
-        if (r != -ENOENT)
-                return r;
 
         fd = open_no_symlinks(norm);
         if (fd >= 0 && fd_identity(fd, &dev, &ino) < 0)
@@ -391,11 +359,37 @@ static int find_by_root(const char *state_dir, const char *norm, char **ret_path
         return 0;
 }
 
+/* The session of a root cairn made, `norm` (PARENT/ID), opened: the journal
+ * STATE_DIR/ID.journal, if it is there and its root is `norm`; else -ENOENT. */
+static int open_named(const char *state_dir, const char *norm, struct journal **ret_j)
+{
+        const char *base = strrchr(norm, '/') + 1;
+        _cleanup_free_ char *path = NULL;
+        struct journal_root jr;
+        struct journal *j;
+        int r;
+
+        if (!session_id_is_valid(base))
+                return -ENOENT;
+        path = xasprintf("%s/%s.journal", state_dir, base);
+        if (!path)
+                return -ENOMEM;
+        r = open_session_journal(path, base, &j);
+        if (r < 0)
+                return r;
+        journal_root(j, &jr);
+        if (!streq(jr.path, norm)) {
+                journal_free(j);
+                return -ENOENT;
+        }
+        *ret_j = j;
+        return 0;
+}
+
 static int find(const char *state_dir, const char *arg, bool named_only, struct journal **ret_j,
                 int *ret_root_fd)
 {
         _cleanup_free_ char *norm = NULL, *path = NULL, *id = NULL;
-        struct journal_root jr;
         struct journal *j = NULL;
         int r, fd;
 
@@ -417,32 +411,19 @@ static int find(const char *state_dir, const char *arg, bool named_only, struct 
         norm = path_make_absolute(arg);
         if (!norm)
                 return log_errno(negative_errno(), "%s", arg);
-        if (named_only) {
-                /* PARENT/ID: the journal is STATE_DIR/ID.journal if there
-                 * is one, and it says so (read once, under the lock). */
-                const char *base = strrchr(norm, '/') + 1;
-
-                if (!session_id_is_valid(base))
-                        return -ENOENT;
-                path = xasprintf("%s/%s.journal", state_dir, base);
-                if (!path)
-                        return -ENOMEM;
-                r = open_session_journal(path, base, &j);
-                if (r < 0)
-                        return r;
-                journal_root(j, &jr);
-                if (!streq(jr.path, norm)) {
-                        journal_free(j);
-                        return -ENOENT;
-                }
-        } else {
+        /* A root cairn made is named after its session, PARENT/ID: the
+         * journal is STATE_DIR/ID.journal if there is one, and it says so
+         * (read once, under the lock).  Else, unless named_only, a look at
+         * every journal's head. */
+        r = open_named(state_dir, norm, &j);
+        if (r == -ENOENT && !named_only) {
                 r = find_by_root(state_dir, norm, &path, &id);
                 if (r < 0)
                         return r;
                 r = open_session_journal(path, id, &j);
-                if (r < 0)
-                        return r;
         }
+        if (r < 0)
+                return r;
         /* What the path leads to now: the teardown uses it if it is the
          * session's root (a symlink on the way is no harm then: only that
          * very directory is used; open_session_root() compares). */

@@ -189,7 +189,7 @@ static int look(const char *path, struct stat *ret, bool *ret_cached)
  * gets a descriptor of it: O_PATH (a file), or opened O_RDONLY
  * (TRUST_READ: a regular file, so opening it has no side effect; a
  * directory, TRUST_DIR).  `what` names the file in messages. */
-static int chase(const char *path, const char *what, unsigned flags, int *ret_fd)
+static int chase(const char *path, const char *what, unsigned flags, int *ret_fd, char **ret_real)
 {
         const bool want_dir = flags & TRUST_DIR, quiet = flags & TRUST_QUIET;
         struct open_how how = {
@@ -318,6 +318,11 @@ static int chase(const char *path, const char *what, unsigned flags, int *ret_fd
                 return r;
         if (want_dir && S_ISDIR(st.st_mode))
                 cache_put(walked, &st);
+        if (ret_real) {
+                *ret_real = strdup(*walked ? walked : "/");
+                if (!*ret_real)
+                        return -ENOMEM;
+        }
         if (!ret_fd)
                 return 0;
         fd = syscall(SYS_openat2, AT_FDCWD, *walked ? walked : "/", &how, sizeof how);
@@ -344,21 +349,28 @@ static char *absolute(const char *path)
         return path[0] == '/' ? strdup(path) : path_make_absolute(path);
 }
 
-int trust_open(const char *path, unsigned flags, int *ret_fd)
+int trust_open_real(const char *path, unsigned flags, int *ret_fd, char **ret_real)
 {
         _cleanup_free_ char *abs = absolute(path);
+        _cleanup_free_ char *real = NULL;
+        int r;
 
         if (!abs) {
                 const bool quiet = flags & TRUST_QUIET;
 
                 return say_errno(negative_errno(), "%s", path);
         }
-        return chase(abs, path, flags, ret_fd);
+        r = chase(abs, path, flags, ret_fd, ret_real ? &real : NULL);
+        if (r < 0)
+                return r;
+        if (ret_real)
+                *ret_real = TAKE_PTR(real);
+        return 0;
 }
 
-int open_trusted_path(const char *path, int *ret_fd)
+int trust_open(const char *path, unsigned flags, int *ret_fd)
 {
-        return trust_open(path, 0, ret_fd);
+        return trust_open_real(path, flags, ret_fd, NULL);
 }
 
 int open_trusted(const char *path, int *ret_fd)

@@ -8,9 +8,12 @@
  * (a sticky directory such as /tmp may be writable by others; what is in
  * it on the way must then be root's).  Symlinks on the way are followed
  * only as part of that walk: what they point to is reached through
- * checked directories too.  The caller then reads or dlopen()s through
- * the descriptor (/proc/self/fd/N), so swapping the file between check
- * and use changes nothing.
+ * checked directories too.  The caller then reads through the descriptor,
+ * or hands the symlink-free path the walk found to a library that opens
+ * files by name (dlopen(), iniparser_load()): every directory on that path
+ * and the file itself can only be changed by root, so the name leads to
+ * what was checked (and a magic link under /proc, the alternative, costs a
+ * procfs lookup of ~15 us per process).
  *
  * A build configured with --enable-test-mode accepts files owned by the
  * invoking user too (never the default); the mode checks always apply.
@@ -21,9 +24,6 @@
 /* Open `path` read-only, O_CLOEXEC, and check it.  Logs why a file is
  * refused, naming it; -EPERM for an untrusted file. */
 int open_trusted(const char *path, int *ret_fd);
-/* The same, but the descriptor is the checked O_PATH one: for whoever
- * opens "/proc/self/fd/N" itself (dlopen()), so it is not opened twice. */
-int open_trusted_path(const char *path, int *ret_fd);
 
 /* Either, as `flags` say: TRUST_DIR, a directory (*ret_fd, if not NULL,
  * gets it opened O_RDONLY); TRUST_QUIET, nothing logged (the caller says
@@ -32,6 +32,10 @@ int open_trusted_path(const char *path, int *ret_fd);
 #define TRUST_QUIET (1u << 1)
 #define TRUST_READ (1u << 2) /* a file, opened O_RDONLY (not O_PATH) */
 int trust_open(const char *path, unsigned flags, int *ret_fd);
+/* The same, and *ret_real (if not NULL; free() it) gets the absolute,
+ * symlink-free path the walk reached the file by: no "." or "..", no
+ * symlink, only directories that root alone can change. */
+int trust_open_real(const char *path, unsigned flags, int *ret_fd, char **ret_real);
 /* Forget the directories this process has checked (a process about to
  * exit, so that valgrind sees nothing of cairn's). */
 void trust_forget(void);

@@ -18,8 +18,11 @@
 # last column shows the middle half of the ratios, for the spread.
 #
 # As root.  Everything runs inside `unshare --mount --propagation private`,
-# on a tmpfs mounted there (state_dir and root_parent both on it, as
-# /run/cairn is on a real system), so nothing leaks to the host; the only
+# on a tmpfs mounted there (root_parent on it), with another on the
+# compiled-in state directory (BENCH_STATEDIR, /run/cairn: a tmpfs on a real
+# system), so nothing leaks to the host; the configs leave state_dir unset,
+# as most installations do, except in the row that measures what setting
+# it costs (teardown ROOT then reads the config).  The only
 # things written outside are the schroot chroot definition and its profile
 # directory in /etc/schroot, removed again (by the outer process too, if the
 # inner one dies).
@@ -27,6 +30,7 @@ set -euo pipefail
 
 src=${BENCH_SRCDIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 build=${BENCH_BUILDDIR:-$src}
+statedir=${BENCH_STATEDIR:-/run/cairn}
 pairs=${BENCH_PAIRS:-100}
 pairs_peers=${BENCH_PAIRS_PEERS:-30}
 pairs_big=${BENCH_PAIRS_BIG:-20}
@@ -66,6 +70,10 @@ fi
 work=$CAIRN_BENCH_WORK
 mount -t tmpfs -o mode=0755,size=256m cairn-bench "$work"
 mkdir -m 0700 "$work/state"
+# The default state directory: made on the host if it is missing (as cairn
+# setup would), a private tmpfs on it here.
+[ -d "$statedir" ] || mkdir -p -m 0755 "$statedir"
+mount -t tmpfs -o mode=0755,size=16m cairn-bench-state "$statedir"
 mkdir "$work/roots" "$work/conf" "$work/conf/empty.d" "$work/bin" "$work/data"
 # The bound binary on a tmpfs of its own, as /usr/bin is apart from /run
 # and /tmp on most hosts: a bind's cost in the kernel grows with the number
@@ -91,7 +99,6 @@ cat >"$work/conf/seed.conf" <<EOF
 ; The bundled stack (conf/cairn.conf), on a tmpfs.
 [cairn]
 plugin_dir  = $build/plugins/.libs
-state_dir   = $work/state
 root_parent = $roots
 stack       = proc runsc kvm
 
@@ -118,7 +125,6 @@ make_n_conf() {
 	cat >"$work/conf/n$n.conf" <<EOF
 [cairn]
 plugin_dir  = $build/plugins/.libs
-state_dir   = $work/state
 root_parent = $roots
 EOF
 	for ((i = 0; i < n; i++)); do
@@ -138,6 +144,11 @@ mapfile -t c_down < <(cairn "$work/conf/seed.conf" "$work/conf/empty.d" teardown
 mapfile -t c_exec < <(cairn "$work/conf/seed.conf" "$work/conf/empty.d" \
 	--set "runtime=$bin" --set platform=kvm exec -- /runsc)
 cycle=("${c_seed[@]}" :: "${c_down[@]}")
+# The same stack with state_dir set in the config.
+sed "s|^\\[cairn\\]\$|&\\nstate_dir   = $work/state|" "$work/conf/seed.conf" >"$work/conf/seed-state.conf"
+mapfile -t c_seed_state < <(cairn "$work/conf/seed-state.conf" "$work/conf/empty.d" \
+	--set "runtime=$bin" --set platform=kvm setup)
+mapfile -t c_down_state < <(cairn "$work/conf/seed-state.conf" "$work/conf/empty.d" teardown '{}')
 
 # Before timing: cairn's seed stack must really mount the three things.
 verify_cairn() {
@@ -156,6 +167,7 @@ check_clean() {
 	fi
 	[ -z "$(ls -A "$roots")" ] || die "$1: roots left behind: $(ls -A "$roots")"
 	[ -z "$(ls -A "$work/state")" ] || die "$1: journals left behind: $(ls -A "$work/state")"
+	[ -z "$(ls -A "$statedir")" ] || die "$1: journals left behind: $(ls -A "$statedir")"
 }
 
 rows=()     # "label|A ms|B ms|ratio|q1-q3", or "label|n/a|reason||"
@@ -200,6 +212,8 @@ na() { rows+=("$1|n/a|$2|"); say "$1: n/a: $2"; }
 verify_cairn
 row cycle "cycle: cairn setup+teardown vs floor seed" "$pairs" \
 	"${cycle[@]}" // "$bench/floor" -p "$roots" -b "$bin" -d "$dev" seed
+row cycle_state "  cycle, state_dir set in the config" "$pairs" \
+	"${c_seed_state[@]}" :: "${c_down_state[@]}" // "$bench/floor" -p "$roots" -b "$bin" -d "$dev" seed
 # What two processes cost before they do anything: the part of the cycle
 # that no work in cairn can remove (the floor is one process).
 true_bin=$(type -P true)
@@ -302,7 +316,7 @@ echo "# cairn $(cd "$src" && git describe --always --dirty 2>/dev/null || echo '
 echo "# $(uname -sr), ${cpu:-unknown CPU}, $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "# $pairs pairs (mount(8) and schroot: $pairs_peers, N=1000: $pairs_big) after $warm warm-ups per side;"
 echo "# A = cairn, B = the other; the middle half of the per-pair ratios A/B in parentheses;"
-echo "# state_dir and root_parent on tmpfs, the bound binary on a tmpfs of its own; KVM device: $dev;"
+echo "# state_dir ($statedir unless set) and root_parent on tmpfs, the bound binary on a tmpfs of its own; KVM device: $dev;"
 echo "# N rows: N binbind entries (readonly = no) vs N plain binds of the same file"
 printf '%-46s %12s %12s %11s %s\n' "comparison (A vs B)" "median A ms" "median B ms" "median A/B" "(middle half)"
 for r in "${rows[@]}"; do
