@@ -294,18 +294,18 @@ static int open_session_journal(const char *path, const char *id, struct journal
         return 0;
 }
 
-/* The directory `path` names if no symlink is in the way, O_PATH. */
+/* The directory `path` names if no symlink is in the way, O_PATH; -1 if
+ * one is, or if the kernel cannot say (no openat2(), before 5.6: O_NOFOLLOW
+ * guards only the last component, so a symlink planted higher up would lead
+ * to another session's root; such kernels match a root by path only). */
 static int open_no_symlinks(const char *path)
 {
         struct open_how how = {
                 .flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
                 .resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
         };
-        long fd = syscall(SYS_openat2, AT_FDCWD, path, &how, sizeof how);
 
-        if (fd < 0 && errno == ENOSYS)
-                fd = open(path, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-        return (int) fd;
+        return (int) syscall(SYS_openat2, AT_FDCWD, path, &how, sizeof how);
 }
 
 static int find_by_root(const char *state_dir, const char *norm, char **ret_path, char **ret_id)
