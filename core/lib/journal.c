@@ -245,16 +245,16 @@ int journal_note(struct journal *j, enum jtype type, const char *a, const char *
 static int parse_line(char *line, struct jrec *ret)
 {
         struct jrec rec = {};
-        char *save = NULL, *tok, *end;
+        char *save = NULL, *tok;
         const char *args;
         int t;
 
         tok = strtok_r(line, " ", &save);
         if (!tok)
                 return -EBADMSG;
-        errno = 0;
-        rec.seq = strtoull(tok, &end, 10);
-        if (errno || *end)
+        /* The next record's number is one more: the last number there
+         * is is not one a record can have. */
+        if (parse_u64(tok, &rec.seq) < 0 || rec.seq == UINT64_MAX)
                 return -EBADMSG;
         tok = strtok_r(NULL, " ", &save);
         if (!tok)
@@ -287,9 +287,7 @@ static int parse_line(char *line, struct jrec *ret)
                                 rec.b = v;
                 } else {
                         uint64_t v;
-                        errno = 0;
-                        v = strtoull(tok, &end, 10);
-                        if (errno || *end)
+                        if (parse_u64(tok, &v) < 0)
                                 goto bad;
                         if (*a == 'r')
                                 rec.ref = v;
@@ -628,8 +626,8 @@ int journal_head_read(const char *path, struct journal_head *ret)
                         h.root = decode(f1);
                         h.owned = streq(f2, "owned");
                 } else if (streq(type, type_names[J_ROOTID]) && f2) {
-                        h.dev = strtoull(f1, NULL, 10);
-                        h.ino = strtoull(f2, NULL, 10);
+                        if (parse_u64(f1, &h.dev) < 0 || parse_u64(f2, &h.ino) < 0)
+                                h.dev = h.ino = 0;
                         break;
                 }
                 if (lineno == 2 && !h.root)

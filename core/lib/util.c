@@ -42,6 +42,23 @@ char *format_u64(char *out, uint64_t v)
         return out;
 }
 
+int parse_u64(const char *s, uint64_t *ret)
+{
+        uint64_t v = 0;
+
+        if (!s || !*s)
+                return -EINVAL;
+        for (; *s; s++) {
+                unsigned d = (unsigned) (*s - '0');
+
+                if (d > 9 || v > (UINT64_MAX - d) / 10)
+                        return -EINVAL;
+                v = v * 10 + d;
+        }
+        *ret = v;
+        return 0;
+}
+
 size_t strv_length(char *const *v)
 {
         size_t n = 0;

@@ -70,6 +70,10 @@ char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 char *strjoin(const char *a, const char *b);
 /* v in decimal at out (at most 20 bytes, no NUL); the end. */
 char *format_u64(char *out, uint64_t v);
+/* s as format_u64() writes it: decimal digits only, nothing else, and no
+ * more than fits.  strtoull() takes "-1" (as UINT64_MAX), "+1", " 1" and
+ * "0x1" too, which a reader of untrusted text must refuse.  0 or -EINVAL. */
+int parse_u64(const char *s, uint64_t *ret);
 /* Append a copy of s to the NULL-terminated vector *v (which may be NULL). */
 int strv_push(char ***v, const char *s);
 size_t strv_length(char *const *v);

@@ -474,6 +474,57 @@ static void test_garbage_refused(void **state)
         free(p);
 }
 
+/* Numbers cairn never writes, which strtoull() takes: "-1" read as the
+ * last number there is made the next record's number 0, so the journal
+ * was unreadable after the next append (found by tests/fuzz/fuzz-journal). */
+static void test_numbers_only_as_written(void **state)
+{
+        static const char *const bad[] = { "-1", "+3", "3a", "0x3", "18446744073709551615",
+                                           "18446744073709551616", "" };
+        struct fixture *f = *state;
+        struct journal *j;
+        uint64_t v;
+
+        assert_int_equal(parse_u64("18446744073709551614", &v), 0);
+        assert_true(v == UINT64_MAX - 1);
+        assert_int_equal(parse_u64("0", &v), 0);
+        assert_int_equal(v, 0);
+        for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+                char text[256], name[64];
+                char *p;
+
+                snprintf(name, sizeof name, "cairn-num%03zu.journal", i);
+                snprintf(text, sizeof text, "0 session cairn-num%03zu 3 0\n1 root /r given\n%s mode 0\n", i, bad[i]);
+                p = scratch_file(f->dir, name, text);
+                chmod(p, 0600);
+                logs_capture();
+                assert_int_equal(journal_open(p, JOURNAL_WAIT, &j), -EBADMSG);
+                logs_release();
+                free(p);
+
+                snprintf(name, sizeof name, "cairn-arg%03zu.journal", i);
+                snprintf(text, sizeof text, "0 session cairn-arg%03zu 3 0\n1 root /r given\n2 rootid 1 %s\n", i, bad[i]);
+                p = scratch_file(f->dir, name, text);
+                chmod(p, 0600);
+                logs_capture();
+                assert_int_equal(journal_open(p, JOURNAL_WAIT, &j), i == 4 ? 0 : -EBADMSG);
+                if (i == 4)
+                        journal_free(j);
+                logs_release();
+                if (parse_u64(bad[i], &v) < 0) {
+                        struct journal_head h;
+                        /* The head reader takes no identity from it. */
+                        if (journal_head_read(p, &h) == 0) {
+                                assert_true(h.ino == 0 && h.dev == 0);
+                                journal_head_clear(&h);
+                        }
+                }
+                free(p);
+        }
+        assert_int_equal(parse_u64("18446744073709551615", &v), 0);
+        assert_true(v == UINT64_MAX);
+}
+
 static void test_untrusted_refused(void **state)
 {
         struct fixture *f = *state;
@@ -639,6 +690,7 @@ int main(void)
                 cmocka_unit_test_setup_teardown(test_invalid_refused, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_directory_of_a_name, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_garbage_refused, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_numbers_only_as_written, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_untrusted_refused, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_lock_and_gone, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_notes_wait_for_the_next_append, setup, teardown),
