@@ -141,28 +141,45 @@ static int push(struct journal *j, const struct jrec *r)
  * what may wait (see journal_note()). */
 #define PENDING_FLUSH 4096
 
+/* The records that waited are not in the file, and never will be: cut
+ * it back to whole records before them (part of the write may be there: a
+ * full disk, a file size limit), so that the next record is not appended
+ * to a torn one, and mark them lost, so that nothing in memory says more
+ * than the file does. */
+static void lose_pending(struct journal *j)
+{
+        (void) ftruncate(j->fd, (off_t) j->size);
+        for (size_t i = j->n_written; i < j->n_recs; i++)
+                j->recs[i].lost = true;
+        j->n_written = j->n_recs;
+        j->n_pending = 0;
+}
+
 int journal_commit(struct journal *j)
 {
         int r;
 
-        if (j->n_pending == 0)
+        if (j->n_pending == 0) {
+                j->n_written = j->n_recs;
                 return 0;
+        }
         /* One write of whole lines, then sync: what it holds is on disk
          * before the action the last record announces is done. */
         r = write_all(j->fd, j->pending, j->n_pending);
         if (r < 0) {
-                /* Part of it may be in the file (a full disk, a file size
-                 * limit): cut it back to whole records, so that the next
-                 * record is not appended to a torn one.  What was to be
-                 * written is lost: the action it announces is not done. */
-                (void) ftruncate(j->fd, (off_t) j->size);
-                j->n_pending = 0;
+                lose_pending(j);
                 return log_errno(r, "%s: write", j->path);
+        }
+        /* Not synced, it may not be there after a crash: as good as not
+         * written, and the caller does not act on it. */
+        if (j->sync && fdatasync(j->fd) < 0) {
+                r = negative_errno();
+                lose_pending(j);
+                return log_errno(r, "%s: sync", j->path);
         }
         j->size += j->n_pending;
         j->n_pending = 0;
-        if (j->sync && fdatasync(j->fd) < 0)
-                return log_errno(negative_errno(), "%s: sync", j->path);
+        j->n_written = j->n_recs;
         return 0;
 }
 
@@ -173,9 +190,20 @@ static int add_record(struct journal *j, enum jtype type, const char *a, const c
         struct jrec rec = { .seq = j->next_seq, .type = type, .ref = ref, .n = n };
         const char *args = type_args[type];
         size_t need = 3 * 24 + 16 + encoded_max(a) + encoded_max(b);
+        const struct jrec *target;
         char *o;
         int r;
 
+        if ((type == J_UNDONE || type == J_MOUNTED) && (target = journal_find(j, ref)) && target->lost) {
+                /* What it says of a lost record is true in memory (an undo
+                 * in this process reads it), but it is not written: in the
+                 * file it would refer to no record. */
+                rec.lost = true;
+                r = push(j, &rec);
+                if (r >= 0 && ret_seq)
+                        *ret_seq = rec.seq;
+                return r;
+        }
         if (j->cap_pending - j->n_pending < need) {
                 /* Small at first: a setup's records mostly go out a few
                  * at a time, and a page of heap not touched is a page
@@ -473,6 +501,7 @@ static int read_records(struct journal *j, size_t size, bool locked)
                         return log_errno(negative_errno(), "%s: cut off the torn last record", j->path);
         }
         j->size = whole;
+        j->n_written = j->n_recs;
         return 0;
 }
 

@@ -52,6 +52,12 @@ struct jrec {
         enum jtype type;
         char *a, *b;
         uint64_t ref, n;
+        /* Appended, but the write that was to hold it failed: it is not
+         * in the file.  The action it announces was never done (every
+         * action waits for its record to be written), so an undo in this
+         * process passes it by, as one in the next would, and no record
+         * written after it refers to it (the file would be unreadable). */
+        bool lost;
 };
 
 struct journal {
@@ -67,6 +73,7 @@ struct journal {
         bool sync;   /* fdatasync() after a write: not on tmpfs or ramfs */
         char *pending; /* formatted records not yet written */
         size_t n_pending, cap_pending;
+        size_t n_written; /* recs[0..n_written) are in the file, or lost */
 };
 
 enum journal_lock {
@@ -133,7 +140,8 @@ int journal_append(struct journal *j, enum jtype type, const char *a, const char
  * written before a plugin's own teardown runs. */
 int journal_note(struct journal *j, enum jtype type, const char *a, const char *b,
                  uint64_t ref, uint64_t n, uint64_t *ret_seq);
-/* Write (and sync) the records that wait. */
+/* Write (and sync) the records that wait.  If that fails, the file is
+ * cut back to the records before them, and they are marked lost. */
 int journal_commit(struct journal *j);
 
 /* Remove the file (still holding the lock) and free. */

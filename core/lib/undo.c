@@ -136,6 +136,12 @@ static int undo_index(struct undo *u)
                 u->entry_of[i] = cur;
                 if (r->type == J_END)
                         cur = -1;
+                /* An action whose record could not be written was never
+                 * done (nor a plugin's setup whose entry was not), and is
+                 * not undone.  What an "undone" or "mounted" says holds,
+                 * written or not. */
+                if (r->lost && r->type != J_UNDONE && r->type != J_MOUNTED)
+                        u->undone[i] = true;
                 if (r->type == J_UNDONE && (k = index_of(j, r->ref)) >= 0)
                         u->undone[k] = true;
                 if (r->type == J_MOUNTED && (k = index_of(j, r->ref)) >= 0)

@@ -88,7 +88,7 @@ is "$RC" 0 "a good setup under the shim exits 0"
 root=$OUT
 journal=$(cat "$IT_STATE/${root##*/}.journal" 2>/dev/null)
 declare -A n_setup
-for f in $MOUNT_CALLS mkdirat mknodat; do
+for f in $MOUNT_CALLS mkdirat mknodat write; do
         n_setup[$f]=$(count_calls "$counts" "$f")
 done
 diag "setup calls: $(for f in "${!n_setup[@]}"; do printf '%s=%s ' "$f" "${n_setup[$f]}"; done)"
@@ -129,6 +129,57 @@ for f in $MOUNT_CALLS mkdirat mknodat; do
                 left "setup, $f call $n fails"
         done
 done
+
+# ---- setup: each write of the journal fails in turn (a full disk) ------------
+
+# What a write that failed was to hold is not in the journal, and the
+# action it announced was never done: the rollback must not undo it (an
+# undo of a mount never made takes whatever is at its mount point for
+# cairn's), and nothing written after may refer to it (the journal would
+# be unreadable for good: the shape of issue 11's finding 7).
+check "a good setup writes its journal (${n_setup[write]} writes)" test "${n_setup[write]}" -gt 0
+for n in $(seq "${n_setup[write]}"); do
+        shim_cairn CAIRN_SHIM_FAIL="write:$n:ENOSPC" -- -c "$CONF" setup
+        is "$RC" 1 "setup, journal write $n/${n_setup[write]} fails: exit 1"
+        left "setup, journal write $n fails"
+        # And the rollback cannot finish: the journal it keeps is readable.
+        shim_cairn CAIRN_SHIM_FAIL="write:$n:ENOSPC,umount2:1+:EBUSY" -- -c "$CONF" setup
+        check "setup, journal write $n fails, every unmount too: exit 1 or 3 (exit $RC)" \
+                test "$RC" = 1 -o "$RC" = 3
+        j=$(session_journal)
+        if [ -n "$j" ]; then
+                run_cairn -c "$CONF" teardown "$(basename "$j" .journal)"
+                is "$RC" 0 "setup, journal write $n fails, every unmount too: the journal is readable, teardown exits 0"
+        fi
+        left "setup, journal write $n fails, every unmount too, then teardown"
+done
+
+# A root of the caller's whose mount point has a mount of the caller's
+# on it already, set up the classic way (mount(2): no unique mount IDs,
+# an undo then knows a mount by what is at its mount point).
+given=$IT_DIR/given
+mkdir -p "$given/a"
+mount -t tmpfs -o size=1m callers "$given/a"
+echo mine >"$given/a/mine"
+cat <<EOF_CONF | write_conf "$IT_DIR/given.conf" "over"
+[over]
+plugin = tmpfs
+target = /a
+EOF_CONF
+: >"$counts"
+shim_cairn CAIRN_SHIM_FAIL="fsopen:*:ENOSYS,open_tree:*:ENOSYS" CAIRN_SHIM_COUNT="$counts" -- -c "$IT_DIR/given.conf" setup --root "$given"
+is "$RC" 0 "given root, the classic way: setup exits 0"
+run_cairn -c "$IT_DIR/given.conf" teardown "$given"
+is "$RC" 0 "given root, the classic way: teardown exits 0"
+n_w=$(count_calls "$counts" write)
+for n in $(seq "$n_w"); do
+        shim_cairn CAIRN_SHIM_FAIL="fsopen:*:ENOSYS,open_tree:*:ENOSYS,write:$n:ENOSPC" -- -c "$IT_DIR/given.conf" setup --root "$given"
+        is "$RC" 1 "given root, the classic way, journal write $n/$n_w fails: exit 1"
+        is "$(cat "$given/a/mine" 2>&1)" mine "given root, journal write $n fails: the caller's mount is still there"
+        is "$(grep -c " $given/a " /proc/self/mountinfo)" 1 "given root, journal write $n fails: one mount on it, the caller's"
+        left "given root, journal write $n fails"
+done
+umount "$given/a"
 
 # mount(2): cairn's way when the kernel has no new mount API (ENOSYS).
 legacy="fsopen:*:ENOSYS,open_tree:*:ENOSYS"

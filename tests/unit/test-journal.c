@@ -340,21 +340,43 @@ static void test_failed_write_cut_back(void **state)
         struct journal *j, *k;
         off_t before;
 
+        uint64_t mkdir_seq, note_seq, mount_seq, seq;
+
         j = create(f->dir);
-        assert_int_equal(journal_append(j, J_MKDIR, "/a", NULL, 0, 0, NULL), 0);
+        assert_int_equal(journal_append(j, J_MKDIR, "/a", NULL, 0, 0, &mkdir_seq), 0);
         before = file_size(f->path);
+        /* A note waits; the append after it fails: both are lost. */
+        assert_int_equal(journal_note(j, J_MKDIR, "/a/b", NULL, 0, 0, &note_seq), 0);
         write_budget = 5;
         logs_capture();
-        assert_int_equal(journal_append(j, J_MOUNT, "/a", "tmpfs", 0, 7, NULL), -ENOSPC);
+        assert_int_equal(journal_append(j, J_MOUNT, "/a", "tmpfs", 0, 7, &mount_seq), -ENOSPC);
         assert_logged("write: No space left on device");
         logs_release();
         write_budget = -1;
         assert_int_equal(file_size(f->path), before);
+        assert_false(journal_find(j, mkdir_seq)->lost);
+        assert_true(journal_find(j, note_seq)->lost);
+        assert_true(journal_find(j, mount_seq)->lost);
+        /* What a rollback says of them stays in memory, not in the file:
+         * there it would refer to no record, and the journal would be
+         * unreadable for good. */
+        assert_int_equal(journal_append(j, J_MOUNTED, NULL, NULL, mount_seq, 9, NULL), 0);
+        assert_int_equal(journal_append(j, J_UNDONE, NULL, NULL, mount_seq, 0, &seq), 0);
+        assert_true(journal_find(j, seq)->lost);
+        assert_int_equal(file_size(f->path), before);
+        assert_int_equal(journal_append(j, J_UNDONE, NULL, NULL, mkdir_seq, 0, &seq), 0);
+        assert_false(journal_find(j, seq)->lost);
         assert_int_equal(journal_append(j, J_FAILED, NULL, NULL, 0, 0, NULL), 0);
         journal_free(j);
         assert_int_equal(journal_open(f->path, JOURNAL_WAIT, &k), 0);
         assert_int_equal(k->recs[k->n_recs - 1].type, J_FAILED);
-        assert_int_equal(k->recs[k->n_recs - 2].type, J_MKDIR);
+        assert_int_equal(k->recs[k->n_recs - 2].type, J_UNDONE);
+        assert_int_equal(k->recs[k->n_recs - 2].ref, mkdir_seq);
+        assert_int_equal(k->recs[k->n_recs - 3].type, J_MKDIR);
+        assert_null(journal_find(k, note_seq));
+        assert_null(journal_find(k, mount_seq));
+        for (size_t i = 0; i < k->n_recs; i++)
+                assert_false(k->recs[i].lost);
         assert_int_equal(journal_remove(k), 0);
 }
 
