@@ -24,7 +24,7 @@ static const char usage_text[] =
         "                     when PID is gone\n"
         "  teardown ROOT|ID   undo a session in reverse; idempotent\n"
         "  exec [--root DIR] -- CMD [ARG...]\n"
-        "                     private mount namespace, setup, chroot, run CMD,\n"
+        "                     private mount namespace, setup, pivot_root, run CMD,\n"
         "                     teardown; exit with CMD's status\n"
         "  list [--json]      the sessions, with their state\n"
         "  gc [--all]         tear down sessions left by a crash (or whose\n"

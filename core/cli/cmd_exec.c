@@ -14,14 +14,17 @@
  * root is detached: no path, ".." or descriptor leads out of it.  This is
  * not a confinement: CMD runs as cairn does (root, every capability).
  */
+#include <dirent.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <sched.h>
 #include <fcntl.h>
 #include <linux/close_range.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -81,31 +84,127 @@ static int parse_exec(int argc, char *argv[], const char **ret_root)
         return 0;
 }
 
+/* The mount on top of the working directory (which is under it, as it
+ * was before the mount was made there), as a descriptor: entering a
+ * mount takes a walk by name, and the name is looked for in the parent,
+ * each candidate checked to be this directory (device, inode) on a mount
+ * whose root it is, other than the one under it.  In a mount namespace of
+ * the child's own nobody else mounts: a rename meanwhile makes it refuse,
+ * never enter something else. */
+static int open_mount_on_cwd(const struct statx *under, int *ret_fd)
+{
+        _cleanup_close_ int parent = open("..", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        DIR *d;
+        int r = -ESTALE;
+
+        if (parent < 0)
+                return negative_errno();
+        d = fdopendir(parent);
+        if (!d)
+                return negative_errno();
+        parent = -1; /* the DIR has it now */
+        for (struct dirent *de; (de = readdir(d));) {
+                _cleanup_close_ int fd = -1;
+                struct statx stx;
+
+                if ((de->d_type != DT_DIR && de->d_type != DT_UNKNOWN) || streq(de->d_name, ".") ||
+                    streq(de->d_name, ".."))
+                        continue;
+                fd = openat(dirfd(d), de->d_name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                if (fd < 0 || statx(fd, "", AT_EMPTY_PATH, STATX_INO | STATX_MNT_ID, &stx) < 0)
+                        continue;
+                if (stx.stx_ino == under->stx_ino && stx.stx_dev_major == under->stx_dev_major &&
+                    stx.stx_dev_minor == under->stx_dev_minor && stx.stx_mnt_id != under->stx_mnt_id &&
+                    (stx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT) &&
+                    (stx.stx_attributes & STATX_ATTR_MOUNT_ROOT)) {
+                        *ret_fd = TAKE_FD(fd);
+                        r = 0;
+                        break;
+                }
+        }
+        closedir(d);
+        return r;
+}
+
+/* Without the new mount API (before Linux 5.2; valgrind 3.19): the root,
+ * the working directory, bound onto itself (with all that is mounted in
+ * it), so that it is a mount to pivot into.  Not chroot(2): a root-owned
+ * CMD walks out of a chroot with "..". */
+static int bind_cwd_onto_itself(void)
+{
+        _cleanup_close_ int top = -1;
+        struct statx under;
+        int r;
+
+        if (statx(AT_FDCWD, ".", 0, STATX_INO | STATX_MNT_ID, &under) < 0)
+                return negative_errno();
+        if ((under.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT) &&
+            (under.stx_attributes & STATX_ATTR_MOUNT_ROOT))
+                return 0; /* a mount's root already */
+        if (mount(".", ".", NULL, MS_BIND | MS_REC, NULL) < 0)
+                return negative_errno();
+        r = open_mount_on_cwd(&under, &top);
+        if (r < 0)
+                return r;
+        return fchdir(top) < 0 ? negative_errno() : 0;
+}
+
 /* Make the root, `root_fd`, this process's "/" and working directory,
  * through the descriptor: see the top of this file. */
 static int enter_root(int root_fd)
 {
         _cleanup_close_ int tree = -1;
+        int r;
 
         if (fchdir(root_fd) < 0)
                 return negative_errno();
         tree = open_tree(root_fd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE | AT_EMPTY_PATH);
-        if (tree < 0 && errno == ENOSYS) {
-                /* No new mount API (valgrind 3.19): the root by the same
-                 * descriptor, with chroot(2). */
-                if (chroot(".") < 0 || chdir("/") < 0)
-                        return negative_errno();
-                return 0;
-        }
-        if (tree < 0)
+        if (tree < 0 && errno != ENOSYS)
                 return negative_errno();
         /* The working directory follows into the new namespace's copy of
          * the root; the clone is attached on it there, and made "/". */
-        if (unshare(CLONE_NEWNS) < 0 ||
-            move_mount(tree, "", AT_FDCWD, ".", MOVE_MOUNT_F_EMPTY_PATH) < 0 || fchdir(tree) < 0 ||
-            syscall(SYS_pivot_root, ".", ".") < 0 || umount2(".", MNT_DETACH) < 0 || chdir("/") < 0)
+        if (unshare(CLONE_NEWNS) < 0)
+                return negative_errno();
+        if (tree >= 0) {
+                if (move_mount(tree, "", AT_FDCWD, ".", MOVE_MOUNT_F_EMPTY_PATH) < 0 || fchdir(tree) < 0)
+                        return negative_errno();
+        } else {
+                r = bind_cwd_onto_itself();
+                if (r < 0)
+                        return r;
+        }
+        if (syscall(SYS_pivot_root, ".", ".") < 0 || umount2(".", MNT_DETACH) < 0 || chdir("/") < 0)
                 return negative_errno();
         return 0;
+}
+
+/* Only stdin, stdout and stderr reach CMD: whatever else cairn was given
+ * (a runtime's sockets, pipes) does not.  Without close_range(2) (before
+ * Linux 5.11), each descriptor /proc/self/fd lists, or, where it cannot
+ * be read, every number up to the hard limit (the soft one may have been
+ * lowered after they were opened). */
+static void close_on_exec_from_3(void)
+{
+        struct rlimit rl;
+        rlim_t top = 1U << 20; /* fs.nr_open's default ceiling */
+        DIR *d;
+
+        if (close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) == 0)
+                return;
+        d = opendir("/proc/self/fd");
+        if (d) {
+                for (struct dirent *de; (de = readdir(d));) {
+                        int fd = atoi(de->d_name);
+                        if (fd >= 3 && fd != dirfd(d))
+                                (void) fcntl(fd, F_SETFD, FD_CLOEXEC);
+                }
+                closedir(d);
+                return;
+        }
+        if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_max != RLIM_INFINITY)
+                top = rl.rlim_max;
+        for (rlim_t fd = 3; fd < top; fd++)
+                (void) fcntl((int) fd, F_SETFD, FD_CLOEXEC);
 }
 
 /* The child: into the root, then CMD; 127 if CMD cannot be run. */
@@ -128,16 +227,13 @@ static void run_child(int root_fd, const char *root, pid_t parent, char *argv[])
          * across execve(). */
         sigaction(SIGPIPE, &dfl, NULL);
         sigaction(SIGXFSZ, &dfl, NULL);
+        /* Before the root is entered: /proc is the host's here. */
+        close_on_exec_from_3();
         r = enter_root(root_fd);
         if (r < 0) {
                 log_errno(r, "exec: enter root %s", root);
                 _exit(127);
         }
-        /* Only stdin, stdout and stderr reach CMD: whatever else cairn was
-         * given (a runtime's sockets, pipes) does not. */
-        if (close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
-                for (int fd = 3; fd < 1024; fd++)
-                        (void) fcntl(fd, F_SETFD, FD_CLOEXEC);
         execvp(argv[0], argv);
         log_errno(negative_errno(), "exec: %s", argv[0]);
         _exit(127);

@@ -50,6 +50,46 @@ is "$RC" 127 "exec: a missing command gives 127"
 check "exec: ... with a message naming it" grep -q "/no/such/command" "$IT_DIR/err"
 leaves_nothing "missing command"
 
+# CMD's "/" is the root, pivoted into with the old root detached: not a
+# chroot, out of which a CMD running as root walks with ".." (the file
+# looked for is the helper's host copy, which is not in the root).  So
+# too without the new mount API (kernels before 5.2), where the root is
+# bound onto itself to be a mount to pivot into.
+no_open_tree="open_tree:*:ENOSYS"
+run_cairn "${E[@]}" /t escape /proc "$IT_HOST/sandboxed"
+is "$RC" 1 "exec: CMD cannot walk out of its root (chroot /proc, then ..)"
+shim_cairn CAIRN_SHIM_FAIL="$no_open_tree" -- "${E[@]}" /t exit 7
+is "$RC" 7 "exec without open_tree: exit status 7 passed through"
+leaves_nothing "exec without open_tree"
+shim_cairn CAIRN_SHIM_FAIL="$no_open_tree" -- "${E[@]}" /t test-file /runsc
+is "$RC" 0 "exec without open_tree: what is mounted in the root is there (/runsc)"
+shim_cairn CAIRN_SHIM_FAIL="$no_open_tree" -- "${E[@]}" /t escape /proc "$IT_HOST/sandboxed"
+is "$RC" 1 "exec without open_tree: CMD cannot walk out of its root"
+leaves_nothing "exec without open_tree, escape tried"
+G=$IT_DIR/given-exec
+mkdir -p "$G/proc" "$G/dev" && install -m 0755 "$SB" "$G/t" && : >"$G/in-given"
+shim_cairn CAIRN_SHIM_FAIL="$no_open_tree" -- -c "$IT_CONF" --set runtime="$IT_RUNTIME" exec --root "$G" -- /t test-file /in-given
+is "$RC" 0 "exec --root DIR without open_tree: CMD runs in DIR"
+mount -t tmpfs -o size=1m given "$G" && install -m 0755 "$SB" "$G/t" && mkdir "$G/proc" && : >"$G/in-mount"
+shim_cairn CAIRN_SHIM_FAIL="$no_open_tree" -- -c "$IT_CONF" --set runtime="$IT_RUNTIME" exec --root "$G" -- /t test-file /in-mount
+is "$RC" 0 "exec --root DIR without open_tree, DIR a mount's root: CMD runs in it"
+umount "$G"
+
+# Only descriptors 0-2 reach CMD, also numbers above 1023 (a runtime may
+# hand over many), also without close_range(2) (before Linux 5.11).
+for spec in "" "close_range:*:ENOSYS"; do
+        (
+                ulimit -n 4096
+                exec 9<"$IT_CONF" 3000<"$IT_CONF"
+                shim_cairn ${spec:+CAIRN_SHIM_FAIL="$spec"} -- "${E[@]}" /t test-file /proc/self/fd/9
+                echo "$RC" >"$IT_DIR/fd9.rc"
+                shim_cairn ${spec:+CAIRN_SHIM_FAIL="$spec"} -- "${E[@]}" /t test-file /proc/self/fd/3000
+                echo "$RC" >"$IT_DIR/fd3000.rc"
+        )
+        is "$(cat "$IT_DIR/fd9.rc")" 1 "exec${spec:+ without close_range}: descriptor 9 of cairn's does not reach CMD"
+        is "$(cat "$IT_DIR/fd3000.rc")" 1 "exec${spec:+ without close_range}: descriptor 3000 of cairn's does not reach CMD"
+done
+
 # SIGTERM to cairn reaches the command (which then exits 42).
 "$IT_CAIRN" --confdir "$IT_CONFD" "${E[@]}" /t wait-term >"$IT_DIR/wt.out" 2>"$IT_DIR/wt.err" &
 cairn_pid=$!

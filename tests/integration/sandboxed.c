@@ -11,6 +11,10 @@
  *                     how a container's /proc/PID/root comes to be
  *   exchange A B SECS swap A and B (renameat2 RENAME_EXCHANGE) as fast as
  *                     it can for SECS seconds (0: once); print how many swaps
+ *   escape DIR PATH   the classic way out of a chroot (chroot into DIR,
+ *                     a directory of the root, then ".." up from outside
+ *                     it, chroot there), then test-file PATH: 0 if PATH
+ *                     is there, so outside a root that is only a chroot
  */
 #include <fcntl.h>
 #include <sched.h>
@@ -72,6 +76,20 @@ static int exchange(const char *a, const char *b, int seconds)
         return 0;
 }
 
+static int escape(const char *dir, const char *path)
+{
+        struct stat st;
+
+        if (chroot(dir) < 0)
+                return 95;
+        for (int i = 0; i < 64; i++)
+                if (chdir("..") < 0)
+                        return 95;
+        if (chroot(".") < 0)
+                return 95;
+        return lstat(path, &st) == 0 ? 0 : 1;
+}
+
 int main(int argc, char *argv[])
 {
         struct stat st;
@@ -90,7 +108,9 @@ int main(int argc, char *argv[])
         }
         if (argc == 2 && !strcmp(argv[1], "wait-term"))
                 return wait_term();
+        if (argc == 4 && !strcmp(argv[1], "escape"))
+                return escape(argv[2], argv[3]);
         fprintf(stderr, "usage: sandboxed exit N | kill SIG | wait-term | test-file PATH | pivot DIR"
-                        " | exchange A B SECS\n");
+                        " | exchange A B SECS | escape DIR PATH\n");
         return 97;
 }

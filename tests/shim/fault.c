@@ -68,6 +68,7 @@ enum fn {
         F_MKDIR,
         F_RMDIR,
         F_UNLINK,
+        F_CLOSE_RANGE,
         F_MAX
 };
 
@@ -77,7 +78,7 @@ static const char *const fn_names[F_MAX] = {
         [F_FSCONFIG] = "fsconfig",     [F_FSMOUNT] = "fsmount",     [F_MOVE_MOUNT] = "move_mount",
         [F_OPEN_TREE] = "open_tree",   [F_MOUNT_SETATTR] = "mount_setattr",
         [F_FDATASYNC] = "fdatasync",   [F_WRITE] = "write",         [F_MKDIR] = "mkdir",         [F_RMDIR] = "rmdir",
-        [F_UNLINK] = "unlink",
+        [F_UNLINK] = "unlink",         [F_CLOSE_RANGE] = "close_range",
 };
 
 static bool is_mount_family(enum fn f)
@@ -425,6 +426,12 @@ SHIM_EXPORT int mount_setattr(int dfd, const char *path, unsigned int flags, str
 {
         int (*fn)(int, const char *, unsigned int, struct mount_attr *, size_t) = real(F_MOUNT_SETATTR);
         WRAP(F_MOUNT_SETATTR, int, fn(dfd, path, flags, attr, size));
+}
+
+SHIM_EXPORT int close_range(unsigned int first, unsigned int last, int flags)
+{
+        int (*fn)(unsigned int, unsigned int, int) = real(F_CLOSE_RANGE);
+        WRAP(F_CLOSE_RANGE, int, fn(first, last, flags));
 }
 
 SHIM_EXPORT int fdatasync(int fd)
