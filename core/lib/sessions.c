@@ -308,10 +308,23 @@ static int open_no_symlinks(const char *path)
         return (int) syscall(SYS_openat2, AT_FDCWD, path, &how, sizeof how);
 }
 
+/* Whether the path a session recorded for its root leads to it still
+ * (without a symlink on the way): then another path to the same directory
+ * (a bind mount of it) is not the session's root by another name, which
+ * it is when the root was moved there. */
+static bool recorded_path_leads_to_root(const struct journal_head *h)
+{
+        _cleanup_close_ int fd = open_no_symlinks(h->root);
+        uint64_t dev, ino;
+
+        return fd >= 0 && fd_identity(fd, &dev, &ino) == 0 && dev == h->dev && ino == h->ino;
+}
+
 static int find_by_root(const char *state_dir, const char *norm, char **ret_path, char **ret_id)
 {
         _cleanup_strv_free_ char **paths = NULL;
         _cleanup_free_ char *by_path = NULL, *by_id = NULL, *id_path = NULL, *id_id = NULL;
+        _cleanup_free_ char *alias_id = NULL, *alias_root = NULL;
         _cleanup_close_ int fd = -1;
         unsigned n_path = 0, n_id = 0;
         uint64_t dev = 0, ino = 0;
@@ -333,6 +346,11 @@ static int find_by_root(const char *state_dir, const char *norm, char **ret_path
                                 by_path = strdup(*p);
                                 by_id = strdup(h.id);
                         }
+                } else if (ino && h.ino == ino && h.dev == dev && recorded_path_leads_to_root(&h)) {
+                        if (!alias_id) {
+                                alias_id = TAKE_PTR(h.id);
+                                alias_root = TAKE_PTR(h.root);
+                        }
                 } else if (ino && h.ino == ino && h.dev == dev) {
                         if (n_id++ == 0) {
                                 id_path = strdup(*p);
@@ -345,6 +363,11 @@ static int find_by_root(const char *state_dir, const char *norm, char **ret_path
                 log_error("%s: the root of %u sessions; tear them down by their ids (cairn list)", norm,
                           n_path > 1 ? n_path : n_id);
                 return -ENOTUNIQ;
+        }
+        if (n_path == 0 && n_id == 0 && alias_id) {
+                log_error("%s: not the root of a session, but another path to the root of session %s, "
+                          "%s: tear it down by that path or its id", norm, alias_id, alias_root);
+                return -EINVAL;
         }
         if (n_path == 0 && n_id == 0)
                 return -ENOENT;

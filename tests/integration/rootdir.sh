@@ -344,10 +344,26 @@ for other in "$IT_DIR/bindpoint" "$IT_DIR/shared-link" "$G/." "$G/" "$IT_DIR//sh
 done
 is "$(journals)" 1 "one session in all"
 is "$(mounts_at "$G/proc")" 1 "one proc mounted in DIR"
+# Another path to the root (a bind mount of it) while the recorded one
+# still leads there: not the session's root by another name.
+run_cairn -c "$IT_CONF" teardown "$IT_DIR/bindpoint"
+is "$RC" 2 "teardown of a bind mount of a session's root, its own path still there: exit 2"
+check "... naming the session's root" mentions_path "$ERR" "$G"
+is "$(mounts_at "$G/proc")" 1 "... the session is left as it is"
 run_cairn -c "$IT_CONF" teardown "$first"
 is "$RC" 0 "its teardown exits 0"
 umount "$IT_DIR/bindpoint"
 check "... and nothing is left" nothing_left
 check "... nothing mounted in DIR" nothing_mounted_under "$G"
+
+# A root moved away from its recorded path: found by what it is.
+run_cairn -c "$IT_CONF" setup --root "$G"
+is "$RC" 0 "setup --root DIR exits 0 (to be moved)"
+mv "$G" "$IT_DIR/moved"
+run_cairn -c "$IT_CONF" teardown "$IT_DIR/moved"
+is "$RC" 0 "teardown by the path the root was moved to exits 0"
+check "... nothing is left" nothing_left
+check "... nothing mounted in it" nothing_mounted_under "$IT_DIR/moved"
+mv "$IT_DIR/moved" "$G"
 
 done_testing
