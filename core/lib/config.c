@@ -734,9 +734,19 @@ int cfg_check_dirs(const struct cfg *cfg, unsigned what)
                 _cleanup_close_ int fd = open(cfg->root_parent, O_PATH | O_DIRECTORY | O_CLOEXEC);
                 char why[512];
 
-                if (fd < 0) {
+                struct stat st;
+
+                if (fd < 0 || fstat(fd, &st) < 0) {
                         snprintf(why, sizeof why, "%s: %s", cfg->root_parent,
                                  errno == ENOTDIR ? "not a directory" : strerror(errno));
+                        return dir_error(cfg, "root_parent", &cfg->root_parent_where, cfg->root_parent, why);
+                }
+                if (!dir_keeps_entries(&st)) {
+                        snprintf(why, sizeof why,
+                                 "%s: owned by uid %u, mode %04o: another user could put a directory of "
+                                 "theirs where cairn makes a root (root's, not writable by others, or "
+                                 "sticky, like /tmp)",
+                                 cfg->root_parent, (unsigned) st.st_uid, (unsigned) (st.st_mode & 07777));
                         return dir_error(cfg, "root_parent", &cfg->root_parent_where, cfg->root_parent, why);
                 }
         }

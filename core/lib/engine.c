@@ -121,6 +121,7 @@ static int session_begin(const struct cfg *cfg, struct session *s)
         _cleanup_free_ char *parent = NULL;
         _cleanup_close_ int pfd = -1, sfd = -1;
         char id[sizeof(ID_PREFIX) + ID_RANDOM];
+        struct stat st;
         uint64_t seq;
         int r;
 
@@ -130,6 +131,16 @@ static int session_begin(const struct cfg *cfg, struct session *s)
         r = open_real_dir(cfg->root_parent, &pfd, &parent);
         if (r < 0)
                 return log_errno(r, "root_parent %s", cfg->root_parent);
+        /* The root is made, then opened, by name: nobody else may replace
+         * it in between (the config check said so of the path; this is
+         * the directory used). */
+        if (fstat(pfd, &st) < 0)
+                return log_errno(negative_errno(), "root_parent %s", parent);
+        if (!dir_keeps_entries(&st)) {
+                log_error("root_parent %s: others may rename what is in it (owned by uid %u, mode %04o)",
+                          parent, (unsigned) st.st_uid, (unsigned) (st.st_mode & 07777));
+                return -EPERM;
+        }
 
         for (unsigned tries = 0;; tries++) {
                 r = session_journal(cfg, s, parent, NULL, id);

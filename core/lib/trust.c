@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <unistd.h>
 
 #include "log.h"
 #include "trust.h"
@@ -15,6 +16,12 @@
 #define MAX_LINKS 40
 /* Directories deep, for "..": a path longer than this is refused. */
 #define MAX_DEPTH 256
+
+bool dir_keeps_entries(const struct stat *st)
+{
+        return (st->st_uid == 0 || st->st_uid == geteuid()) &&
+               (!(st->st_mode & (S_IWGRP | S_IWOTH)) || (st->st_mode & S_ISVTX));
+}
 
 const char *fd_path(int fd, char buf[static 32])
 {

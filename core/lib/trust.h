@@ -21,6 +21,9 @@
 #ifndef CAIRN_TRUST_H
 #define CAIRN_TRUST_H
 
+#include <stdbool.h>
+#include <sys/stat.h>
+
 /* Open `path` read-only, O_CLOEXEC, and check it.  Logs why a file is
  * refused, naming it; -EPERM for an untrusted file. */
 int open_trusted(const char *path, int *ret_fd);
@@ -41,6 +44,13 @@ int trust_open_real(const char *path, unsigned flags, int *ret_fd, char **ret_re
 void trust_forget(void);
 /* Why the last refusal (or failure) of these was: "PATH: REASON". */
 const char *trust_reason(void);
+
+/* Whether nobody but root (or this process's user) can rename or remove
+ * entries of the directory `st` says of: its owner is one of them, and
+ * others may not write to it, or it is sticky (only an entry's owner
+ * renames it then).  Where this does not hold, another user could put a
+ * directory of theirs where cairn made one, between two system calls. */
+bool dir_keeps_entries(const struct stat *st);
 
 /* "/proc/self/fd/N" for a descriptor, into buf (at least 32 bytes). */
 const char *fd_path(int fd, char buf[static 32]);

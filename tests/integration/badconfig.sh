@@ -154,6 +154,27 @@ both "a missing root_parent" "" "s|^root_parent = .*|root_parent = $IT_DIR/no-ro
         "[cairn] root_parent" "No such file or directory"
 both "a root_parent that is a file" "" "s|^root_parent = .*|root_parent = $IT_DIR/state-file|" \
         "root_parent =" "[cairn] root_parent" "not a directory"
+# A root is made in root_parent, then opened, by name: nobody else may be
+# able to rename a directory of theirs into its place in between.
+mkdir -p "$IT_DIR/ow-roots" "$IT_DIR/user-roots" "$IT_DIR/sticky-roots"
+chmod 0777 "$IT_DIR/ow-roots"
+both "a root_parent writable by others, not sticky" "" \
+        "s|^root_parent = .*|root_parent = $IT_DIR/ow-roots|" "root_parent =" "[cairn] root_parent" \
+        "mode 0777" "another user could put a directory of theirs"
+chown nobody "$IT_DIR/user-roots"
+both "a root_parent owned by another user" "" \
+        "s|^root_parent = .*|root_parent = $IT_DIR/user-roots|" "root_parent =" "[cairn] root_parent" \
+        "owned by uid $(id -u nobody)"
+check "... nothing made in them" test -z "$(ls -A "$IT_DIR/ow-roots")$(ls -A "$IT_DIR/user-roots")"
+chmod 1777 "$IT_DIR/sticky-roots"
+base | write_conf "$IT_CONF" "proc runsc kvm"
+sed -i "s|^root_parent = .*|root_parent = $IT_DIR/sticky-roots|" "$IT_CONF"
+run_cairn -c "$IT_CONF" --set runtime="$IT_RUNTIME" --set platform=kvm setup
+is "$RC" 0 "a sticky root_parent writable by all (like /tmp): setup exits 0"
+case $OUT in "$IT_DIR/sticky-roots/cairn-"*) ok "... the root is made in it" ;; *) not_ok "... the root is made in it ($OUT)" ;; esac
+run_cairn -c "$IT_CONF" teardown "$OUT"
+is "$RC" 0 "... and torn down"
+check "... leaving nothing in it" test -z "$(ls -A "$IT_DIR/sticky-roots")"
 chmod 0775 "$IT_PLUGINS"
 both "a group-writable plugin_dir" "" "s|x|x|" "plugin_dir =" "[cairn] plugin_dir" "writable by group"
 chmod 0755 "$IT_PLUGINS"

@@ -206,6 +206,32 @@ static void test_required_failure_rolls_back(void **state)
         assert_true(dir_empty(f->state));
 }
 
+/* A root is made in root_parent by name, then opened by name: setup
+ * refuses a root_parent whose entries others can rename (the config check
+ * says so too; this is the directory setup opens), not a sticky one. */
+static void test_root_parent_others_may_rename_in(void **state)
+{
+        struct fixture *f = *state;
+        struct setup_result res = { .root_fd = -1 };
+
+        add(f, "a", "/a", NULL, false);
+        assert_int_equal(chmod(f->roots, 0777), 0);
+        logs_capture();
+        assert_int_equal(engine_setup(&f->cfg, f->l, NULL, &res), -EPERM);
+        assert_logged("others may rename what is in it");
+        assert_logged("mode 0777");
+        logs_release();
+        assert_string_equal(calls, "");
+        assert_true(dir_empty(f->roots));
+        assert_true(dir_empty(f->state));
+
+        assert_int_equal(chmod(f->roots, 01777), 0);
+        assert_int_equal(engine_setup(&f->cfg, f->l, NULL, &res), 0);
+        assert_int_equal(engine_teardown(f->state, res.root, -1, f->l), 0);
+        setup_result_clear(&res);
+        assert_true(dir_empty(f->roots));
+}
+
 static void test_optional_failure_is_undone_and_skipped(void **state)
 {
         struct fixture *f = *state;
@@ -324,7 +350,8 @@ int main(void)
                 cmocka_unit_test_setup_teardown(test_order_and_teardown, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_teardown_by_root, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_required_failure_rolls_back, setup, teardown),
-                cmocka_unit_test_setup_teardown(test_optional_failure_is_undone_and_skipped, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_root_parent_others_may_rename_in, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_optional_failure_is_undone_and_skipped, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_skipped_entry_not_run, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_out_of_range_return_is_failure, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_symlink_target_refused, setup, teardown),
