@@ -35,6 +35,7 @@
 #include "log.h"
 #include "root.h"
 #include "sessions.h"
+#include "trust.h"
 #include "util.h"
 
 static const char exec_usage[] =
@@ -297,6 +298,9 @@ int cmd_exec(struct cli *cli, int argc, char *argv[])
                 status = r == -EBUSY ? EXIT_LEFTOVER : r == -EEXIST ? EXIT_USAGE : EXIT_SETUP_FAILED;
                 goto out;
         }
+        /* What was found trusted for the setup is not taken for granted
+         * by the teardown after CMD, which may come much later. */
+        trust_forget();
 
         sigaction(SIGINT, &fwd, NULL);
         sigaction(SIGTERM, &fwd, NULL);

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Reading a config file: open_trusted(), the scanner, then iniparser, in
+ * Reading a config file: trust_open_real(), the scanner, then iniparser, in
  * pieces, and the cross-check (see ini_file.h).
  */
 #include <iniparser.h>

@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * One INI file, read through an open_trusted() descriptor by cairn's
- * scanner (ini_scan.h: why, and the accepted syntax) and by iniparser,
- * the parser of record, and cross-checked: any difference is refused.
+ * One INI file, opened with trust_open_real() and read through that
+ * descriptor by cairn's scanner (ini_scan.h: why, and the accepted
+ * syntax), and by iniparser, the parser of record, by the symlink-free
+ * path the trust walk reached it by (only root can change what that path
+ * names; a piece of a file, a copy of the bytes the scanner read), and
+ * cross-checked: any difference is refused.
  */
 #ifndef CAIRN_INI_FILE_H
 #define CAIRN_INI_FILE_H
@@ -18,8 +21,8 @@
  * "Cross-checking in pieces" in ini_file.c. */
 #define INI_PIECE_ENTRIES 128
 
-/* A file read through an open_trusted() descriptor by the scanner and by
- * iniparser, and cross-checked.  Every byte is scanned (its refusals apply
+/* A file read by the scanner and by iniparser (see above), and
+ * cross-checked.  Every byte is scanned (its refusals apply
  * to the whole file); iniparser reads the sections that are to be used,
  * in pieces of at most INI_PIECE_ENTRIES entries, and each piece must hold
  * exactly what the scanner read there. */
@@ -27,13 +30,13 @@ struct ini_file {
         struct ini_scan *scan;
 };
 
-/* Open `path` with open_trusted() and read it.  `only`: NULL to have
+/* Open `path` with trust_open_real() and read it.  `only`: NULL to have
  * iniparser check every section; else the name of the one section that
  * will be used (cfg_load_settings() reads only [cairn]), and only that
  * one is checked, unless the whole file fits in one piece (then it is
  * all checked: that costs less than copying out a piece); ini_file_value()
  * of a section that was not checked is NULL.  Errors
- * from opening are open_trusted()'s (-ENOENT, -EPERM, ...); a refused
+ * from opening are trust_open_real()'s (-ENOENT, -EPERM, ...); a refused
  * file is -EINVAL. */
 int ini_file_load(const char *path, const char *only, struct ini_file **ret);
 void ini_file_free(struct ini_file *f);

@@ -234,13 +234,14 @@ static int chase(const char *path, const char *what, unsigned flags, int *ret_fd
         for (;;) {
                 char *name;
                 size_t len;
-                bool more;
+                bool more, slash;
 
                 rest += strspn(rest, "/");
                 if (!*rest)
                         break; /* the path ends at a directory: st is it */
                 name = rest;
                 rest += strcspn(rest, "/");
+                slash = *rest == '/'; /* "NAME/": NAME must be a directory */
                 if (*rest)
                         *rest++ = '\0';
                 more = rest[strspn(rest, "/")] != '\0';
@@ -288,7 +289,9 @@ static int chase(const char *path, const char *what, unsigned flags, int *ret_fd
                         if (n < 0)
                                 return say_errno(negative_errno(), "%s: read symlink %s", what, walked);
                         target[n] = '\0';
-                        next = more ? xasprintf("%s/%s", target, rest) : strdup(target);
+                        if (n == 0) /* as the kernel has it: leads nowhere */
+                                return say_errno(-ENOENT, "%s: symlink %s is empty", what, walked);
+                        next = more || slash ? xasprintf("%s/%s", target, rest) : strdup(target);
                         if (!next)
                                 return -ENOMEM;
                         free(todo);
@@ -305,7 +308,7 @@ static int chase(const char *path, const char *what, unsigned flags, int *ret_fd
                         continue;
                 }
                 if (!S_ISDIR(st.st_mode)) {
-                        if (more)
+                        if (more || slash)
                                 return say_errno(-ENOTDIR, "%s", what);
                         break; /* the last component, a file */
                 }

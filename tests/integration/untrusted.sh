@@ -277,4 +277,12 @@ chown -h "$NOBODY" "$IT_DIR/sticky/link.conf"
 refused "config: uid $NOBODY's symlink in a sticky world-writable directory" "$IT_DIR/sticky/link.conf" \
         "owned by uid $NOBODY" -- -c "$IT_DIR/sticky/link.conf" setup
 
+# A file named with a trailing "/" is a directory that is not there, as
+# open(2) has it; so is a symlink to the file named so.
+conf
+refused "config named with a trailing /" "$IT_CONF/" "Not a directory" -- -c "$IT_CONF/" check
+ln -sf "$IT_CONF" "$IT_DIR/slash-link.conf"
+refused "config: a symlink to it named with a trailing /" "$IT_DIR/slash-link.conf/" "Not a directory" -- \
+        -c "$IT_DIR/slash-link.conf/" check
+
 done_testing
