@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <sys/stat.h>
 
+#include "cfg_bind.h"
 #include "cli.h"
 #include "loader.h"
 #include "log.h"

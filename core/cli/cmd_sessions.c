@@ -8,6 +8,7 @@
 #include "json.h"
 #include "loader.h"
 #include "log.h"
+#include "gc.h"
 #include "sessions.h"
 #include "util.h"
 

@@ -29,6 +29,8 @@
 #include <stdio.h>
 #include <sys/stat.h>
 
+#include "cfg_place.h"
+#include "cfg_value.h"
 #include "config.h"
 #include "ini_file.h"
 #include "log.h"
@@ -37,40 +39,6 @@
 
 #define CAIRN_DEFAULT_ROOT_PARENT "/tmp"
 #define CAIRN_DEFAULT_ROOT_MODE 0755
-
-void cfg_log(int level, const struct cfg_place *p, const char *fmt, ...)
-{
-        char msg[3072], line[16] = "";
-        const char *file = p->file ? p->file : "";
-        va_list ap;
-
-        va_start(ap, fmt);
-        vsnprintf(msg, sizeof msg, fmt, ap);
-        va_end(ap);
-        if (p->line > 0)
-                snprintf(line, sizeof line, ":%u", p->line);
-
-        if (p->section && p->key)
-                log_msg(level, "%s%s: [%s] %s: %s", file, line, p->section, p->key, msg);
-        else if (p->section)
-                log_msg(level, "%s%s: [%s]: %s", file, line, p->section, msg);
-        else if (p->key)
-                log_msg(level, "%s%s: %s: %s", file, line, p->key, msg);
-        else
-                log_msg(level, "%s%s: %s", file, line, msg);
-}
-
-int cfg_error(const struct cfg_place *p, const char *fmt, ...)
-{
-        char msg[3072];
-        va_list ap;
-
-        va_start(ap, fmt);
-        vsnprintf(msg, sizeof msg, fmt, ap);
-        va_end(ap);
-        cfg_log(CAIRN_LOG_ERR, p, "%s", msg);
-        return -EINVAL;
-}
 
 /* ---- entries --------------------------------------------------------------- */
 

@@ -17,20 +17,9 @@
 #include <sys/types.h>
 
 #include "cairn/plugin.h"
+#include "vars.h"
 
 struct loader;
-
-/* The `--set NAME=VALUE` variables, for ${NAME} and `when`.  A later
- * assignment of the same name replaces the earlier one. */
-struct cfg_vars {
-        char **names;
-        char **values;
-        size_t n;
-};
-/* Parse "NAME=VALUE" (NAME is [A-Za-z_][A-Za-z0-9_]*); -EINVAL, logged. */
-int vars_set(struct cfg_vars *vars, const char *assignment);
-const char *vars_get(const struct cfg_vars *vars, const char *name);
-void vars_clear(struct cfg_vars *vars);
 
 struct cfg_location {
         const char *file; /* points into cfg->files */
@@ -94,11 +83,6 @@ int cfg_load(const char *path, const char *confdir, const struct cfg_vars *vars,
  * iniparser would misread is refused here too. */
 int cfg_load_settings(const char *path, const char *confdir, struct cfg **ret);
 
-/* Load each entry's plugin through `loader` and check the entry's keys and
- * values against the options the plugin declares, then (a plugin of ABI
- * 1.1 or later with a check function) against each other. */
-int cfg_bind_plugins(struct cfg *cfg, struct loader *loader);
-
 /* The [cairn] directories a command is about to use, as it will meet them,
  * before anything is done: each failure is an error at the key that set
  * it (or the default), naming why.
@@ -119,48 +103,5 @@ int cfg_check_dirs(const struct cfg *cfg, unsigned what);
 const char *cfg_entry_value(const struct cfg_entry *e, const char *key);
 
 void cfg_free(struct cfg *cfg);
-
-/* ---- value syntax, shared with the plugin context ------------------------ */
-
-/* Octal permission bits 0..07777 ("0755", "755"); false otherwise. */
-bool cfg_parse_mode(const char *s, mode_t *ret);
-/* yes/no, true/false, on/off, 1/0, case-insensitive; false otherwise. */
-bool cfg_parse_bool(const char *s, bool *ret);
-/* Split words separated by blanks and/or commas into a NULL-terminated
- * vector (empty when there is no word).  0 or -ENOMEM. */
-int cfg_split_words(const char *s, char ***ret);
-
-/* ---- internal to config*.c, vars.c, ini_scan.c and ini_file.c ------------ */
-
-/* A place in a config file for messages: FILE:LINE: [SECTION] KEY.  Any
- * part may be absent (NULL, or line 0). */
-struct cfg_place {
-        const char *file;
-        unsigned line;
-        const char *section;
-        const char *key;
-};
-/* Log "FILE:LINE: [SECTION] KEY: MESSAGE" at `level`. */
-void cfg_log(int level, const struct cfg_place *p, const char *fmt, ...)
-        __attribute__((format(printf, 3, 4)));
-/* The same at error level; returns -EINVAL. */
-int cfg_error(const struct cfg_place *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-/* Check `value` against an option type (`choices` for CAIRN_OPT_CHOICE);
- * a bad value is an error at `p`. */
-int cfg_check_value(enum cairn_option_type type, const char *const *choices, const char *value,
-                    const struct cfg_place *p);
-
-/* [A-Za-z_][A-Za-z0-9_]* */
-bool var_name_is_valid(const char *name);
-/* Expand ${NAME} in `value`; `$` not followed by `{` is literal.  An
- * unterminated ${, a bad name or an unset variable is an error at `p`. */
-int vars_expand(const struct cfg_vars *vars, const char *value, const struct cfg_place *p,
-                char **ret);
-/* Parse `when` ("K=V[, K=V...]"; empty: no condition) and evaluate it:
- * true iff every K is set and equal to V.  A malformed list is an error
- * at `p`. */
-int when_evaluate(const struct cfg_vars *vars, const char *when, const struct cfg_place *p,
-                  bool *ret_enabled);
 
 #endif

@@ -2,6 +2,7 @@
 /* What a plugin can ask of its context: names, options, logging. */
 #include <stdio.h>
 
+#include "cfg_value.h"
 #include "config.h"
 #include "ctx.h"
 #include "log.h"

@@ -15,6 +15,7 @@
 #include "root.h"
 #include "sessions.h"
 #include "trust.h"
+#include "undo.h"
 #include "util.h"
 
 #define ID_PREFIX SESSION_ID_PREFIX

@@ -59,10 +59,4 @@ int engine_teardown(const char *state_dir, const char *root_or_id, int root_fd, 
  * used if it is the session's root (-1: none). */
 int engine_teardown_journal(struct journal *j, int root_hint, struct loader *loader);
 
-/* Undo the journal's records from index `from` to the end, last first,
- * skipping those already undone; each undo is journaled.  Plugins'
- * teardown hooks run first for each entry met.  0, or -EBUSY if anything
- * could not be undone (each named). */
-int undo_records(struct session *s, size_t from, struct loader *loader);
-
 #endif

@@ -10,7 +10,7 @@
 #include <sys/param.h>
 #include <sys/stat.h>
 
-#include "config.h"
+#include "cfg_place.h"
 #include "ini_file.h"
 #include "log.h"
 #include "trust.h"

@@ -5,7 +5,7 @@
  */
 #include <stdio.h>
 
-#include "config.h"
+#include "cfg_place.h"
 #include "ini_scan.h"
 #include "log.h"
 #include "util.h"

@@ -77,10 +77,10 @@ int session_find(const char *state_dir, const char *arg, struct journal **ret_j,
  * there (or state_dir is not one cairn would use). */
 int session_find_made(const char *state_dir, const char *root, struct journal **ret_j, int *ret_root_fd);
 
-/* Tear down the sessions that crashed (setup or teardown died) and the
- * ready ones whose owner is gone; with `all`, every session (waiting for
- * those in progress).  0, or -EBUSY if something could not be undone. */
-int sessions_gc(const char *state_dir, bool all, struct loader *loader);
+/* The journals in state_dir (STATE_DIR/ID.journal; not the hidden ones
+ * being made), sorted; none if state_dir is missing. */
+int sessions_journal_paths(const char *state_dir, char ***ret);
+
 
 /* A process's start time, in clock ticks since boot (field 22 of
  * /proc/PID/stat): with the pid, it names one process even after the pid

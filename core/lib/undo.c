@@ -23,7 +23,7 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 
-#include "engine.h"
+#include "undo.h"
 #include "loader.h"
 #include "log.h"
 #include "mountinfo.h"

@@ -7,7 +7,7 @@
  */
 #include <stdio.h>
 
-#include "config.h"
+#include "vars.h"
 #include "log.h"
 #include "util.h"
 

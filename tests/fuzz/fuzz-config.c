@@ -41,6 +41,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cfg_bind.h"
+#include "cfg_value.h"
 #include "config.h"
 #include "ini_file.h"
 #include "loader.h"

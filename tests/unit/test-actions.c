@@ -17,6 +17,7 @@
 #include "journal.h"
 #include "loader.h"
 #include "resolve.h"
+#include "undo.h"
 #include "util.h"
 
 /* ---- mocks ------------------------------------------------------------- */

@@ -17,6 +17,8 @@
 
 #include "helpers.h"
 
+#include "cfg_bind.h"
+#include "cfg_value.h"
 #include "config.h"
 #include "ini_file.h"
 #include "loader.h"

@@ -27,6 +27,7 @@
 
 #include "helpers.h"
 
+#include "cfg_value.h"
 #include "config.h"
 #include "ini_file.h"
 #include "log.h"

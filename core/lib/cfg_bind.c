@@ -2,140 +2,20 @@
 /*
  * Entries meet their plugins: every key an entry sets must be one its
  * plugin declares, with a value of the declared type, and every required
- * key must be set -- all before anything is mounted.  The value syntax
- * (modes, booleans, lists) lives here too, so that [cairn] and the plugin
- * context read values exactly as they were checked.
+ * key must be set -- all before anything is mounted (the value syntax is
+ * cfg_value.c's), and then a plugin's own check of them together.
  */
 #include <limits.h>
 #include <stdio.h>
 #include <strings.h>
 
+#include "cfg_bind.h"
+#include "cfg_value.h"
 #include "config.h"
 #include "ctx.h"
 #include "loader.h"
 #include "log.h"
 #include "util.h"
-
-bool cfg_parse_mode(const char *s, mode_t *ret)
-{
-        mode_t m = 0;
-
-        if (!s || !*s)
-                return false;
-        for (; *s; s++) {
-                if (*s < '0' || *s > '7')
-                        return false;
-                m = m * 8 + (mode_t) (*s - '0');
-                if (m > 07777) /* also keeps many digits from overflowing */
-                        return false;
-        }
-        *ret = m;
-        return true;
-}
-
-bool cfg_parse_bool(const char *s, bool *ret)
-{
-        static const char *const yes[] = { "yes", "true", "on", "1" };
-        static const char *const no[] = { "no", "false", "off", "0" };
-
-        if (!s)
-                return false;
-        for (size_t i = 0; i < ELEMENTSOF(yes); i++) {
-                if (strcasecmp(s, yes[i]) == 0) {
-                        *ret = true;
-                        return true;
-                }
-                if (strcasecmp(s, no[i]) == 0) {
-                        *ret = false;
-                        return true;
-                }
-        }
-        return false;
-}
-
-int cfg_split_words(const char *s, char ***ret)
-{
-        _cleanup_strv_free_ char **v = NULL;
-        int r;
-
-        v = calloc(1, sizeof(char *));
-        if (!v)
-                return -ENOMEM;
-        for (;;) {
-                size_t n;
-                _cleanup_free_ char *w = NULL;
-
-                s += strspn(s, " \t,");
-                n = strcspn(s, " \t,");
-                if (n == 0)
-                        break;
-                w = strndup(s, n);
-                if (!w)
-                        return -ENOMEM;
-                r = strv_push(&v, w);
-                if (r < 0)
-                        return r;
-                s += n;
-        }
-        *ret = TAKE_PTR(v);
-        return 0;
-}
-
-int cfg_check_value(enum cairn_option_type type, const char *const *choices, const char *value,
-                    const struct cfg_place *p)
-{
-        _cleanup_strv_free_ char **words = NULL;
-        mode_t m;
-        bool b;
-        int r;
-
-        switch (type) {
-        case CAIRN_OPT_STRING:
-                return 0;
-        case CAIRN_OPT_PATH:
-                if (path_is_normalized_absolute(value))
-                        return 0;
-                if (!*value)
-                        return cfg_error(p, "empty path");
-                if (value[0] != '/')
-                        return cfg_error(p, "\"%s\" is not an absolute path", value);
-                if (strlen(value) >= PATH_MAX)
-                        return cfg_error(p, "path is too long");
-                return cfg_error(p, "\"%s\" is not a normalized path (no \"//\", \".\" or \"..\" "
-                                    "components, no trailing \"/\")", value);
-        case CAIRN_OPT_BOOL:
-                if (cfg_parse_bool(value, &b))
-                        return 0;
-                return cfg_error(p, "\"%s\" is not a boolean (use yes/no, true/false, on/off or 1/0)",
-                                 value);
-        case CAIRN_OPT_MODE:
-                if (cfg_parse_mode(value, &m))
-                        return 0;
-                return cfg_error(p, "\"%s\" is not an octal mode from 0 to 07777", value);
-        case CAIRN_OPT_LIST:
-                r = cfg_split_words(value, &words);
-                if (r < 0)
-                        return log_errno(r, "%s", p->file);
-                if (!words[0])
-                        return cfg_error(p, "empty list (at least one word is needed)");
-                return 0;
-        case CAIRN_OPT_CHOICE: {
-                char list[1024] = "";
-                size_t len = 0;
-
-                for (size_t i = 0; choices && choices[i]; i++) {
-                        if (streq(choices[i], value))
-                                return 0;
-                        len += (size_t) snprintf(list + len, len < sizeof list ? sizeof list - len : 0,
-                                                 "%s%s", i ? ", " : "", choices[i]);
-                        if (len >= sizeof list)
-                                len = sizeof list - 1;
-                }
-                return cfg_error(p, "\"%s\" is not one of: %s", value, list);
-        }
-        }
-        return cfg_error(p, "option of unknown type %d", (int) type);
-}
 
 static const struct cairn_option *plugin_option(const struct cairn_plugin *pl, const char *key)
 {

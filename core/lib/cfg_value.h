@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The value syntax of a config, shared by the config's checks and the
+ * plugin context (ctx.c): what a value is checked as is what it is read
+ * as.
+ */
+#ifndef CAIRN_CFG_VALUE_H
+#define CAIRN_CFG_VALUE_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "cairn/plugin.h"
+#include "cfg_place.h"
+
+/* Octal permission bits 0..07777 ("0755", "755"); false otherwise. */
+bool cfg_parse_mode(const char *s, mode_t *ret);
+/* yes/no, true/false, on/off, 1/0, case-insensitive; false otherwise. */
+bool cfg_parse_bool(const char *s, bool *ret);
+/* Split words separated by blanks and/or commas into a NULL-terminated
+ * vector (empty when there is no word).  0 or -ENOMEM. */
+int cfg_split_words(const char *s, char ***ret);
+
+/* Check `value` against an option type (`choices` for CAIRN_OPT_CHOICE);
+ * a bad value is an error at `p`. */
+int cfg_check_value(enum cairn_option_type type, const char *const *choices, const char *value,
+                    const struct cfg_place *p);
+
+#endif
