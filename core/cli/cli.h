@@ -6,7 +6,7 @@
 
 #include "config.h"
 
-/* Exit statuses (DESIGN.md). */
+/* Exit statuses (cairn(8), EXIT STATUS; README.md). */
 enum {
         EXIT_DONE = 0,
         EXIT_SETUP_FAILED = 1, /* setup failed and was fully rolled back */

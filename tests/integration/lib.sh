@@ -269,7 +269,7 @@ nothing_left() { dir_is_empty "$IT_ROOTS" && dir_is_empty "$IT_STATE"; }
 # stat_of PATH: mode:uid:gid, for "host modes never change".
 stat_of() { stat -c %a:%u:%g "$1"; }
 
-# assert_gone DESC ROOT ID: what teardown must leave (DESIGN.md: no mount, no
+# assert_gone DESC ROOT ID: what teardown must leave (cairn(8): no mount, no
 # directory, no journal).
 assert_gone() {
         check "$1: nothing mounted under the root" nothing_mounted_under "$2"

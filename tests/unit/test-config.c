@@ -186,7 +186,7 @@ static const struct cfg_option *option(const struct cfg_entry *e, const char *ke
 
 /* ---- valid configurations ------------------------------------------------ */
 
-/* DESIGN.md's example, verbatim. */
+/* The design's example config (README.md, Configuration), verbatim. */
 static const char design_example[] =
         "[cairn]\n"
         "plugin_dir  = /usr/lib/cairn     ; default: the configured $(pkglibdir)\n"
