@@ -145,6 +145,9 @@ static int bind_cwd_onto_itself(void)
         if (mount(".", ".", NULL, MS_BIND | MS_REC, NULL) < 0)
                 return negative_errno();
         r = open_mount_on_cwd(&under, &top);
+        if (r == -ESTALE)
+                log_error("exec: the root, bound onto itself, is no longer in its parent directory "
+                          "(renamed meanwhile?)");
         if (r < 0)
                 return r;
         return fchdir(top) < 0 ? negative_errno() : 0;

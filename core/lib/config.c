@@ -701,7 +701,6 @@ int cfg_check_dirs(const struct cfg *cfg, unsigned what)
         if (what & CFG_DIR_ROOT_PARENT) {
                 _cleanup_close_ int fd = open(cfg->root_parent, O_PATH | O_DIRECTORY | O_CLOEXEC);
                 char why[512];
-
                 struct stat st;
 
                 if (fd < 0 || fstat(fd, &st) < 0) {
