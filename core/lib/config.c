@@ -34,6 +34,7 @@
 #include "config.h"
 #include "ini_file.h"
 #include "log.h"
+#include "strmap.h"
 #include "trust.h"
 #include "util.h"
 
@@ -73,83 +74,31 @@ static void cfg_freep(struct cfg **cfg)
         cfg_free(*cfg);
 }
 
-/* The entries' names while files are read: index+1 into cfg->entries, 0
- * free, open addressing with at least twice as many slots as entries.
- * Every drop-in section looks its entry up: a linear search made a drop-in
- * of thousands of entries quadratic. */
-struct entry_index {
-        size_t *slots;
-        size_t cap; /* a power of two */
-};
-
-static void entry_index_done(struct entry_index *ix)
+/* The entries' names while files are read (index into cfg->entries):
+ * every drop-in section looks its entry up, and a linear search made a
+ * drop-in of thousands of entries quadratic. */
+static struct cfg_entry *cfg_find_entry(struct cfg *cfg, const struct strmap *ix, const char *name)
 {
-        free(ix->slots);
+        size_t i;
+
+        return strmap_get(ix, name, &i) ? &cfg->entries[i] : NULL;
 }
 
-static void entry_index_put(struct entry_index *ix, const struct cfg *cfg, size_t i)
-{
-        size_t mask = ix->cap - 1, h = string_hash(cfg->entries[i].name) & mask;
-
-        while (ix->slots[h])
-                h = (h + 1) & mask;
-        ix->slots[h] = i + 1;
-}
-
-/* Make room for one more entry. */
-static int entry_index_grow(struct entry_index *ix, const struct cfg *cfg)
-{
-        size_t cap = ix->cap ? ix->cap : 16;
-        size_t *slots;
-
-        if (2 * (cfg->n_entries + 1) <= ix->cap)
-                return 0;
-        while (2 * (cfg->n_entries + 1) > cap)
-                cap *= 2;
-        slots = calloc(cap, sizeof(*slots));
-        if (!slots)
-                return -ENOMEM;
-        free(ix->slots);
-        ix->slots = slots;
-        ix->cap = cap;
-        for (size_t i = 0; i < cfg->n_entries; i++)
-                entry_index_put(ix, cfg, i);
-        return 0;
-}
-
-static struct cfg_entry *cfg_find_entry(struct cfg *cfg, const struct entry_index *ix,
-                                        const char *name)
-{
-        size_t mask, h;
-
-        if (!ix->cap)
-                return NULL;
-        mask = ix->cap - 1;
-        for (h = string_hash(name) & mask; ix->slots[h]; h = (h + 1) & mask)
-                if (streq(cfg->entries[ix->slots[h] - 1].name, name))
-                        return &cfg->entries[ix->slots[h] - 1];
-        return NULL;
-}
-
-static int cfg_add_entry(struct cfg *cfg, struct entry_index *ix, const char *name,
+static int cfg_add_entry(struct cfg *cfg, struct strmap *ix, const char *name,
                          struct cfg_location where, struct cfg_entry **ret)
 {
+        _cleanup_free_ char *copy = strdup(name);
         struct cfg_entry *n;
-        char *copy;
 
-        if (entry_index_grow(ix, cfg) < 0)
-                return -ENOMEM;
-        copy = strdup(name);
         if (!copy)
                 return -ENOMEM;
         n = realloc(cfg->entries, (cfg->n_entries + 1) * sizeof(*n));
-        if (!n) {
-                free(copy);
+        if (!n)
                 return -ENOMEM;
-        }
         cfg->entries = n;
-        n[cfg->n_entries] = (struct cfg_entry) { .name = copy, .where = where };
-        entry_index_put(ix, cfg, cfg->n_entries);
+        if (strmap_add(ix, copy, cfg->n_entries, NULL) < 0)
+                return -ENOMEM;
+        n[cfg->n_entries] = (struct cfg_entry) { .name = TAKE_PTR(copy), .where = where };
         *ret = &n[cfg->n_entries++];
         return 0;
 }
@@ -184,8 +133,7 @@ static int entry_set(struct cfg_entry *e, const char *key, const char *value,
         return 0;
 }
 
-static int entry_add_section(struct cfg_entry *e, const struct ini_file *f,
-                             const struct ini_section *sec, const char *file)
+static int entry_add_section(struct cfg_entry *e, const struct ini_section *sec, const char *file)
 {
         /* An entry without options has none to replace, and the scanner
          * refused a key twice in a section: then each key is only appended
@@ -194,7 +142,7 @@ static int entry_add_section(struct cfg_entry *e, const struct ini_file *f,
 
         for (size_t i = 0; i < sec->n_keys; i++) {
                 const struct ini_key *k = &sec->keys[i];
-                int r = entry_set(e, k->name, ini_file_value(f, sec->name, k->name),
+                int r = entry_set(e, k->name, k->parsed,
                                   (struct cfg_location) { file, k->line }, fresh);
                 if (r < 0)
                         return log_errno(r, "%s", file);
@@ -224,13 +172,13 @@ static int set_path(char **dst, struct cfg_location *where, const char *value,
 /* What is being loaded, and with which variables. */
 struct load {
         struct cfg *cfg;
-        struct entry_index *entries; /* cfg's, by name */
+        struct strmap *entries; /* cfg's, by name */
         const struct cfg_vars *vars;
         bool settings_only; /* cfg_load_settings(): [cairn] except `stack` */
 };
 
 /* One [cairn] key.  `stack` is only handed back (main file only). */
-static int cairn_key(const struct load *l, const struct ini_file *f, const char *file,
+static int cairn_key(const struct load *l, const char *file,
                      const struct ini_key *k, bool main_file, char **stack, unsigned *stack_line)
 {
         struct cfg_place p = { file, k->line, "cairn", k->name };
@@ -245,10 +193,10 @@ static int cairn_key(const struct load *l, const struct ini_file *f, const char 
 
         /* teardown, list and gc read [cairn] without the --set variables
          * of the setup they follow: its values must not depend on them. */
-        if (!streq(k->name, "stack") && strstr(ini_file_value(f, "cairn", k->name), "${"))
+        if (!streq(k->name, "stack") && strstr(k->parsed, "${"))
                 return cfg_error(&p, "variables cannot be used here (teardown, list and gc "
                                      "read [cairn] without --set)");
-        r = vars_expand(l->vars, ini_file_value(f, "cairn", k->name), &p, &value);
+        r = vars_expand(l->vars, k->parsed, &p, &value);
         if (r < 0)
                 return r;
 
@@ -279,7 +227,7 @@ static int cairn_section(const struct load *l, const struct ini_file *f, const c
         const struct ini_section *sec = ini_scan_section(f->scan, "cairn");
 
         for (size_t i = 0; sec && i < sec->n_keys; i++) {
-                int r = cairn_key(l, f, file, &sec->keys[i], main_file, stack, stack_line);
+                int r = cairn_key(l, file, &sec->keys[i], main_file, stack, stack_line);
                 if (r < 0)
                         return r;
         }
@@ -352,7 +300,7 @@ static int load_main(const struct load *l, const char *path)
                 r = cfg_add_entry(cfg, l->entries, names[i], (struct cfg_location) { file, sec->line }, &e);
                 if (r < 0)
                         return log_errno(r, "%s", file);
-                r = entry_add_section(e, f, sec, file);
+                r = entry_add_section(e, sec, file);
                 if (r < 0)
                         return r;
         }
@@ -395,7 +343,7 @@ static int load_dropin(const struct load *l, const char *path)
                         if (r < 0)
                                 return log_errno(r, "%s", file);
                 }
-                r = entry_add_section(e, f, sec, file);
+                r = entry_add_section(e, sec, file);
                 if (r < 0)
                         return r;
         }
@@ -569,7 +517,7 @@ static int load(const char *path, const char *confdir, const struct cfg_vars *va
         _cleanup_(cfg_freep) struct cfg *cfg = NULL;
         _cleanup_strv_free_ char **dropins = NULL;
         static const struct cfg_vars none = {};
-        _cleanup_(entry_index_done) struct entry_index entries = {};
+        _cleanup_(strmap_done) struct strmap entries = {};
         struct load l;
         int r;
 

@@ -101,75 +101,6 @@ static int parse_value(const char *v, const struct cfg_place *p, char **ret)
         return 0;
 }
 
-/* Put section i into the index (which has room). */
-static void index_put(struct ini_scan *s, size_t i)
-{
-        size_t mask = s->index_cap - 1, h = string_hash(s->sections[i].name) & mask;
-
-        while (s->index[h])
-                h = (h + 1) & mask;
-        s->index[h] = i + 1;
-}
-
-/* Make room in the index for one more section. */
-static int index_grow(struct ini_scan *s)
-{
-        size_t cap = s->index_cap ? s->index_cap : 16;
-        size_t *index;
-
-        if (2 * (s->n_sections + 1) <= s->index_cap)
-                return 0;
-        while (2 * (s->n_sections + 1) > cap)
-                cap *= 2;
-        index = calloc(cap, sizeof(*index));
-        if (!index)
-                return -ENOMEM;
-        free(s->index);
-        s->index = index;
-        s->index_cap = cap;
-        for (size_t i = 0; i < s->n_sections; i++)
-                index_put(s, i);
-        return 0;
-}
-
-static size_t key_hash(size_t section, const char *name)
-{
-        return string_hash(name) ^ (section * 0x9e3779b97f4a7c15u);
-}
-
-/* Put key k of section i into the key index (which has room). */
-static void key_index_put(struct ini_scan *s, size_t i, size_t k)
-{
-        size_t mask = s->key_index_cap - 1;
-        size_t h = key_hash(i, s->sections[i].keys[k].name) & mask;
-
-        while (s->key_index[h].key)
-                h = (h + 1) & mask;
-        s->key_index[h] = (struct ini_key_slot) { .section = i, .key = k + 1 };
-}
-
-/* Make room in the key index for one more key. */
-static int key_index_grow(struct ini_scan *s)
-{
-        size_t cap = s->key_index_cap ? s->key_index_cap : 16;
-        struct ini_key_slot *index;
-
-        if (2 * (s->n_keys + 1) <= s->key_index_cap)
-                return 0;
-        while (2 * (s->n_keys + 1) > cap)
-                cap *= 2;
-        index = calloc(cap, sizeof(*index));
-        if (!index)
-                return -ENOMEM;
-        free(s->key_index);
-        s->key_index = index;
-        s->key_index_cap = cap;
-        for (size_t i = 0; i < s->n_sections; i++)
-                for (size_t k = 0; k < s->sections[i].n_keys; k++)
-                        key_index_put(s, i, k);
-        return 0;
-}
-
 /* `array` (of *cap elements, n used) with room for one more, or NULL (and
  * `array` untouched).  Doubling: realloc() one element at a time would
  * copy a big section's keys again and again. */
@@ -186,18 +117,20 @@ static void *grow_array(void *array, size_t *cap, size_t n, size_t size)
         return p;
 }
 
-/* Where the line being scanned is in the buffer: its start, and just past
- * its newline. */
-struct line_at {
-        size_t offset, next;
-};
+/* Room for one more section or key: at most INI_MAX_ENTRIES in all. */
+static int check_room(const struct ini_scan *s, const struct cfg_place *lp)
+{
+        if (s->n_sections + s->n_keys < INI_MAX_ENTRIES)
+                return 0;
+        return cfg_error(lp, "more than %d sections and keys in one file; put the rest in drop-in files",
+                         INI_MAX_ENTRIES);
+}
 
-static int scan_section(struct ini_scan *s, char *line, const struct cfg_place *lp,
-                        struct line_at at)
+static int scan_section(struct ini_scan *s, char *line, const struct cfg_place *lp)
 {
         struct ini_section *n;
         char *close, *rest, *name;
-        const struct ini_section *dup;
+        size_t first;
         int r;
 
         close = strchr(line, ']');
@@ -215,39 +148,36 @@ static int scan_section(struct ini_scan *s, char *line, const struct cfg_place *
         r = check_name(lp, "section", name);
         if (r < 0)
                 return r;
-
-        dup = ini_scan_section(s, name);
-        if (dup)
+        if (strmap_get(&s->names, name, &first))
                 return cfg_error(&(struct cfg_place) { lp->file, lp->line, name, NULL },
-                                 "section appears twice in this file (first at line %u)", dup->line);
+                                 "section appears twice in this file (first at line %u)",
+                                 s->sections[first / 2].line);
+        r = check_room(s, lp);
+        if (r < 0)
+                return r;
 
-        if (index_grow(s) < 0)
-                return log_errno(-ENOMEM, "%s", lp->file);
         n = grow_array(s->sections, &s->sections_cap, s->n_sections, sizeof(*n));
         if (!n)
                 return log_errno(-ENOMEM, "%s", lp->file);
         s->sections = n;
-        s->sections[s->n_sections] = (struct ini_section) {
-                .name = strdup(name),
-                .line = lp->line,
-                .offset = at.offset,
-                .body = at.next,
-        };
-        if (!s->sections[s->n_sections].name)
+        n = &s->sections[s->n_sections];
+        *n = (struct ini_section) { .name = strdup(name), .line = lp->line };
+        if (!n->name || strmap_add(&s->names, n->name, 2 * s->n_sections, NULL) < 0) {
+                free(n->name);
                 return log_errno(-ENOMEM, "%s", lp->file);
-        index_put(s, s->n_sections);
+        }
         s->n_sections++;
         return 0;
 }
 
-static int scan_key(struct ini_scan *s, char *line, const struct cfg_place *lp, struct line_at at)
+static int scan_key(struct ini_scan *s, char *line, const struct cfg_place *lp)
 {
         struct ini_section *sec = s->n_sections > 0 ? &s->sections[s->n_sections - 1] : NULL;
-        _cleanup_free_ char *value = NULL, *name_copy = NULL;
+        _cleanup_free_ char *value = NULL, *full = NULL;
         struct cfg_place kp;
-        const struct ini_key *dup;
         struct ini_key *n;
         char *eq, *name;
+        size_t first;
         int r;
 
         eq = strchr(line, '=');
@@ -263,38 +193,40 @@ static int scan_key(struct ini_scan *s, char *line, const struct cfg_place *lp, 
         kp = (struct cfg_place) { lp->file, lp->line, sec ? sec->name : NULL, name };
         if (!sec)
                 return cfg_error(&kp, "key before any [section] header");
-        dup = ini_scan_key(s, sec, name);
-        if (dup)
+        if (asprintf(&full, "%s:%s", sec->name, name) < 0) {
+                full = NULL;
+                return log_errno(-ENOMEM, "%s", lp->file);
+        }
+        if (strmap_get(&s->names, full, &first))
                 return cfg_error(&kp, "key appears twice in this section (first at line %u)",
-                                 dup->line);
-
+                                 s->keys[first / 2].line);
         r = parse_value(strip(eq + 1), &kp, &value);
         if (r < 0)
                 return r;
-        name_copy = strdup(name);
-        if (!name_copy)
-                return log_errno(-ENOMEM, "%s", lp->file);
-        if (key_index_grow(s) < 0)
-                return log_errno(-ENOMEM, "%s", lp->file);
-        n = grow_array(sec->keys, &sec->keys_cap, sec->n_keys, sizeof(*n));
+        r = check_room(s, lp);
+        if (r < 0)
+                return r;
+
+        n = grow_array(s->keys, &s->keys_cap, s->n_keys, sizeof(*n));
         if (!n)
                 return log_errno(-ENOMEM, "%s", lp->file);
-        sec->keys = n;
-        sec->keys[sec->n_keys] = (struct ini_key) {
-                .name = TAKE_PTR(name_copy),
-                .value = TAKE_PTR(value),
+        s->keys = n;
+        if (strmap_add(&s->names, full, 2 * s->n_keys + 1, NULL) < 0)
+                return log_errno(-ENOMEM, "%s", lp->file);
+        s->keys[s->n_keys] = (struct ini_key) {
+                .name = full + strlen(sec->name) + 1,
+                .section = sec->name,
                 .line = lp->line,
-                .offset = at.offset,
         };
-        key_index_put(s, s->n_sections - 1, sec->n_keys);
+        s->keys[s->n_keys].full = TAKE_PTR(full);
+        s->keys[s->n_keys++].value = TAKE_PTR(value);
         sec->n_keys++;
-        s->n_keys++;
         return 0;
 }
 
 /* One line, without its newline. */
 static int scan_line(struct ini_scan *s, const char *label, unsigned lineno, const char *raw,
-                     size_t len, struct line_at at)
+                     size_t len)
 {
         struct cfg_place lp = { label, lineno, NULL, NULL };
         char buf[INI_LINE_MAX];
@@ -327,8 +259,8 @@ static int scan_line(struct ini_scan *s, const char *label, unsigned lineno, con
         if (line[0] == ';' || line[0] == '#')
                 return 0;
         if (line[0] == '[')
-                return scan_section(s, line, &lp, at);
-        return scan_key(s, line, &lp, at);
+                return scan_section(s, line, &lp);
+        return scan_key(s, line, &lp);
 }
 
 int ini_scan_buffer(const char *buf, size_t len, const char *label, struct ini_scan **ret)
@@ -350,16 +282,16 @@ int ini_scan_buffer(const char *buf, size_t len, const char *label, struct ini_s
                 const char *nl = memchr(buf + pos, '\n', len - pos);
                 size_t end = nl ? (size_t) (nl - buf) : len;
 
-                r = scan_line(s, label, ++lineno, buf + pos, end - pos,
-                              (struct line_at) { pos, nl ? end + 1 : len });
+                r = scan_line(s, label, ++lineno, buf + pos, end - pos);
                 pos = end + 1;
         }
         if (r < 0) {
                 ini_scan_free(s);
                 return r;
         }
-        s->len = len;
-        s->n_lines = lineno;
+        /* Each section's keys, now that the array has stopped moving. */
+        for (size_t i = 0, k = 0; i < s->n_sections; k += s->sections[i++].n_keys)
+                s->sections[i].keys = s->keys + k;
         *ret = s;
         return 0;
 }
@@ -368,46 +300,51 @@ void ini_scan_free(struct ini_scan *s)
 {
         if (!s)
                 return;
-        for (size_t i = 0; i < s->n_sections; i++) {
-                for (size_t k = 0; k < s->sections[i].n_keys; k++) {
-                        free(s->sections[i].keys[k].name);
-                        free(s->sections[i].keys[k].value);
-                }
-                free(s->sections[i].keys);
+        for (size_t i = 0; i < s->n_sections; i++)
                 free(s->sections[i].name);
+        for (size_t k = 0; k < s->n_keys; k++) {
+                free(s->keys[k].full);
+                free(s->keys[k].value);
         }
         free(s->sections);
-        free(s->index);
-        free(s->key_index);
+        free(s->keys);
+        strmap_done(&s->names);
         free(s);
+}
+
+void ini_scan_lookup(const struct ini_scan *s, const char *full, const struct ini_section **ret_section,
+                     struct ini_key **ret_key)
+{
+        size_t v;
+
+        *ret_section = NULL;
+        *ret_key = NULL;
+        if (!strmap_get(&s->names, full, &v))
+                return;
+        if (v % 2 == 0)
+                *ret_section = &s->sections[v / 2];
+        else
+                *ret_key = &s->keys[v / 2];
 }
 
 const struct ini_section *ini_scan_section(const struct ini_scan *s, const char *name)
 {
-        size_t mask, h;
+        const struct ini_section *sec;
+        struct ini_key *key;
 
-        if (!s->index_cap)
-                return NULL;
-        mask = s->index_cap - 1;
-        for (h = string_hash(name) & mask; s->index[h]; h = (h + 1) & mask)
-                if (streq(s->sections[s->index[h] - 1].name, name))
-                        return &s->sections[s->index[h] - 1];
-        return NULL;
+        ini_scan_lookup(s, name, &sec, &key);
+        return sec;
 }
 
 const struct ini_key *ini_scan_key(const struct ini_scan *s, const struct ini_section *sec,
                                    const char *name)
 {
-        size_t i = (size_t) (sec - s->sections), mask, h;
+        const struct ini_section *none;
+        struct ini_key *key;
+        char full[2 * INI_LINE_MAX];
 
-        if (!s->key_index_cap)
+        if (snprintf(full, sizeof full, "%s:%s", sec->name, name) >= (int) sizeof full)
                 return NULL;
-        mask = s->key_index_cap - 1;
-        for (h = key_hash(i, name) & mask; s->key_index[h].key; h = (h + 1) & mask) {
-                const struct ini_key_slot *slot = &s->key_index[h];
-
-                if (slot->section == i && streq(sec->keys[slot->key - 1].name, name))
-                        return &sec->keys[slot->key - 1];
-        }
-        return NULL;
+        ini_scan_lookup(s, full, &none, &key);
+        return key;
 }

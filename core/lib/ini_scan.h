@@ -34,47 +34,43 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "strmap.h"
+
 /* iniparser 4.1's line buffer: a line needs to fit in 1023 bytes with its
  * newline. */
 #define INI_LINE_MAX 1024
+/* At most this many sections and keys in one file.  iniparser 4.1's
+ * dictionary_set() looks at every slot of the dictionary, so reading a
+ * file costs the square of its entries: 0.6 ms for 1,000 here, 8 ms for
+ * 5,000.  A stack bigger than about 200 entries belongs in drop-ins. */
+#define INI_MAX_ENTRIES 1024
+
 struct ini_key {
-        char *name;
-        char *value; /* as the scanner reads it; cross-checked */
+        char *full;       /* "section:key", as iniparser names it */
+        const char *name; /* the key, in `full` */
+        const char *section; /* its section's name */
+        char *value;      /* as the scanner reads it */
+        /* iniparser's value, once it read the file and agreed with the
+         * scanner; NULL until then (ini_file.c). */
+        const char *parsed;
         unsigned line;
-        size_t offset; /* of its line, in the file */
 };
 
 struct ini_section {
         char *name;
         unsigned line; /* of its header */
-        size_t offset; /* of its header line, in the file */
-        size_t body;   /* just past the header line's newline */
-        struct ini_key *keys; /* in file order */
-        size_t n_keys, keys_cap;
-        /* iniparser read this section's keys and values as the scanner
-         * did; only then does ini_file_value() hand them out. */
-        bool checked;
-};
-
-/* A slot of the key index: key+1 of section `section`, 0 if free. */
-struct ini_key_slot {
-        size_t section, key;
+        struct ini_key *keys; /* in file order, in ini_scan.keys */
+        size_t n_keys;
 };
 
 struct ini_scan {
         struct ini_section *sections; /* in file order */
         size_t n_sections, sections_cap;
-        /* Open-addressing hash of section names: index+1 into sections,
-         * 0 free.  Lookups stay O(1) for configs of thousands of entries. */
-        size_t *index;
-        size_t index_cap; /* a power of two, at least twice n_sections */
-        /* The same for (section, key name), over every key of the file, so
-         * that a section of thousands of keys is not quadratic either. */
-        struct ini_key_slot *key_index;
-        size_t key_index_cap; /* a power of two, at least twice n_keys */
-        size_t n_keys;        /* in all sections */
-        size_t len;           /* of the scanned buffer */
-        unsigned n_lines;
+        struct ini_key *keys; /* of every section, in file order */
+        size_t n_keys, keys_cap;
+        /* Section names and "section:key" names: 2i for section i, 2j+1
+         * for key j of `keys`. */
+        struct strmap names;
 };
 
 /* Scan `len` bytes of `buf`; `label` names the file in messages.  -EINVAL
@@ -86,5 +82,9 @@ const struct ini_section *ini_scan_section(const struct ini_scan *s, const char 
 /* Key `name` of `sec`, a section of `s`. */
 const struct ini_key *ini_scan_key(const struct ini_scan *s, const struct ini_section *sec,
                                    const char *name);
+/* The section or key iniparser names `full` ("section" or "section:key"):
+ * one of them is set, or neither if the scanner read no such thing. */
+void ini_scan_lookup(const struct ini_scan *s, const char *full, const struct ini_section **ret_section,
+                     struct ini_key **ret_key);
 
 #endif

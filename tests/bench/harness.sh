@@ -127,10 +127,11 @@ make_n_conf() {
 plugin_dir  = $build/plugins/.libs
 root_parent = $roots
 EOF
+	# 100 entries a drop-in: a file holds at most 1024 sections and keys.
 	for ((i = 0; i < n; i++)); do
 		printf '[b%d]\nplugin = binbind\nsource = %s\ntarget = /b%d\nreadonly = no\n\n' \
-			"$i" "$bin" "$i"
-	done >"$work/conf/n$n.d/binds.conf"
+			"$i" "$bin" "$i" >>"$work/conf/n$n.d/binds-$((i / 100)).conf"
+	done
 }
 
 cairn() { # cairn CONF CONFDIR ARGS... -> the words of one timed command

@@ -52,9 +52,11 @@ plugin_dir  = $build/plugins/.libs
 state_dir   = $work/state
 root_parent = $work/roots
 EOF
+# 100 entries a drop-in: a file holds at most 1024 sections and keys.
 for ((i = 0; i < n; i++)); do
-	printf '[b%d]\nplugin = binbind\nsource = %s\ntarget = /b%d\nreadonly = no\n\n' "$i" "$work/src/runsc" "$i"
-done >"$work/conf.d/binds.conf"
+	printf '[b%d]\nplugin = binbind\nsource = %s\ntarget = /b%d\nreadonly = no\n\n' \
+		"$i" "$work/src/runsc" "$i" >>"$work/conf.d/binds-$((i / 100)).conf"
+done
 
 cairn=("$build/cairn" -c "$work/cairn.conf" --confdir "$work/conf.d")
 out=$work/out

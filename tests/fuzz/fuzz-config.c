@@ -25,11 +25,7 @@
  *   - an accepted config only holds what validation promises: normalized
  *     absolute directories, a mode <= 07777, valid plugin names for
  *     enabled entries, values of enabled entries that pass their declared
- *     type's check again, every required option set;
- *   - cutting a file into pieces for iniparser is exact: loaded again with
- *     the smallest pieces (a copied header and one key each, so iniparser
- *     sees every cut there can be), the result is the same as with the
- *     default pieces (where most inputs are read whole).
+ *     type's check again, every required option set.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -44,7 +40,6 @@
 #include "cfg_bind.h"
 #include "cfg_value.h"
 #include "config.h"
-#include "ini_file.h"
 #include "loader.h"
 #include "log.h"
 #include "util.h"
@@ -280,27 +275,6 @@ static void must_have_logged(int r, const char *what)
         }
 }
 
-/* Load again, iniparser given the files in pieces of 2 entries: the same
- * result as `r`, the load with the default pieces. */
-static void check_cut_is_exact(int r, bool settings, const struct cfg_vars *vars)
-{
-        struct cfg *cfg = NULL;
-        int r2;
-
-        ini_set_piece_entries(2);
-        n_errors = 0;
-        r2 = settings ? cfg_load_settings(main_path, dropin_dir, &cfg)
-                      : cfg_load(main_path, dropin_dir, vars, &cfg);
-        ini_set_piece_entries(0);
-        must_have_logged(r2, "cfg_load in pieces");
-        if (r2 != r) {
-                fprintf(stderr, "%s: %d whole, %d in pieces of 2 entries\n",
-                        settings ? "cfg_load_settings" : "cfg_load", r, r2);
-                abort();
-        }
-        cfg_free(cfg);
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
         const uint8_t *p = data, *end = data + size, *part;
@@ -347,7 +321,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         n_errors = 0;
         r = cfg_load(main_path, dropin_dir, &vars, &cfg);
         must_have_logged(r, "cfg_load");
-        check_cut_is_exact(r, false, &vars);
         if (r == 0) {
                 check_accepted(cfg, false);
                 if (loader_new(NULL, &l) < 0)
@@ -369,7 +342,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         n_errors = 0;
         r = cfg_load_settings(main_path, dropin_dir, &cfg);
         must_have_logged(r, "cfg_load_settings");
-        check_cut_is_exact(r, true, NULL);
         if (r == 0)
                 check_accepted(cfg, false);
         cfg_free(cfg);

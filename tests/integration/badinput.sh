@@ -108,6 +108,15 @@ refused "a NUL byte on line 5" "$IT_DIR/nul.conf:5" "NUL byte" -- -c "$IT_DIR/nu
 { good; yes '; padding padding padding padding padding padding padding padding' |
         head -c 1100000; } | conf_refused "a file over 1 MiB" "" "$IT_CONF" "larger than"
 
+# 5b. More than 1024 sections and keys in one file (iniparser's time grows
+# with the square): the base has 10, so 1014 more sections fit and the
+# next is refused at its line; the same entries in a drop-in are fine.
+{ good; for ((i = 0; i < 1014; i++)); do printf '[pad%d]\n' "$i"; done; } >"$IT_DIR/full.conf"
+run_cairn -c "$IT_DIR/full.conf" --set runtime="$IT_RUNTIME" check
+is "$RC" 0 "a file of 1024 sections and keys passes check"
+{ cat "$IT_DIR/full.conf"; echo '[toomany]'; } | conf_refused "a file of 1025 sections and keys" \
+        "[toomany]" "more than 1024 sections and keys in one file; put the rest in drop-in files"
+
 # 6. A continuation line (iniparser would join the next line to it).
 { good; printf 'readonly = yes \\\n'; } | conf_refused "a continuation line" 'readonly = yes \' \
         "continuation"
