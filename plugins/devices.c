@@ -8,47 +8,19 @@
  *     missing = skip          ; error (default) | skip
  *
  * Each word of `devices` is an absolute path or a glob(3) pattern; its
- * matches are bound in sorted order.  Every match is opened without
- * following a symlink and must be a character or block device: a symlink,
- * a regular file or a directory that matches is an error naming it, so a
- * pattern cannot be used to bind arbitrary host files.  The bind goes
- * through the checked descriptor and the result is checked to be the same
- * device.  A pattern with no match is an error, or a notice with
- * `missing = skip`.  Host modes are never changed.
+ * matches are bound in sorted order, each by cairn_bind_device(): opened
+ * without following a symlink, it must be a character or block device (a
+ * symlink, a regular file or a directory that matches is an error naming
+ * it, so a pattern cannot be used to bind arbitrary host files), and is
+ * bound through the checked descriptor.  A pattern with no match is an
+ * error, or a notice with `missing = skip`.  Host modes are never changed.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <glob.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <sys/sysmacros.h>
-#include <unistd.h>
 
 #include <cairn/plugin.h>
-
-static int negative_errno(void)
-{
-        return errno > 0 ? -errno : -EIO;
-}
-
-static const char *file_type(mode_t mode)
-{
-        static const struct {
-                mode_t type;
-                const char *name;
-        } types[] = {
-                { S_IFREG, "a regular file" }, { S_IFDIR, "a directory" },
-                { S_IFLNK, "a symlink" },      { S_IFBLK, "a block device" },
-                { S_IFCHR, "a character device" }, { S_IFIFO, "a FIFO" },
-                { S_IFSOCK, "a socket" },
-        };
-
-        for (size_t i = 0; i < sizeof types / sizeof types[0]; i++)
-                if ((mode & S_IFMT) == types[i].type)
-                        return types[i].name;
-        return "of unknown type";
-}
 
 /* Absolute, and no empty, "." or ".." component: the match is used as a
  * path inside the root too. */
@@ -65,44 +37,6 @@ static bool pattern_is_valid(const char *p)
                         return true;
                 c += n + 1;
         }
-}
-
-static int bind_node(struct cairn_ctx *ctx, const char *path)
-{
-        struct stat st, mst;
-        int fd, mfd = -1, r;
-
-        fd = open(path, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-        if (fd < 0)
-                return cairn_log_errno(ctx, negative_errno(), "open %s", path);
-        if (fstat(fd, &st) < 0) {
-                r = cairn_log_errno(ctx, negative_errno(), "stat %s", path);
-                goto done;
-        }
-        if (!S_ISCHR(st.st_mode) && !S_ISBLK(st.st_mode)) {
-                r = cairn_log_errno(ctx, -ENODEV, "%s is %s, not a device node", path,
-                                    file_type(st.st_mode));
-                goto done;
-        }
-
-        r = cairn_bind_fd(ctx, fd, path, 0, &mfd);
-        if (r < 0)
-                goto done; /* the helper said what failed */
-        if (fstat(mfd, &mst) < 0)
-                r = cairn_log_errno(ctx, negative_errno(), "stat %s in the root", path);
-        else if ((mst.st_mode & S_IFMT) != (st.st_mode & S_IFMT) || mst.st_rdev != st.st_rdev)
-                r = cairn_log_errno(ctx, -EXDEV,
-                                    "%s in the root is %s %u:%u, not the host's %s %u:%u", path,
-                                    file_type(mst.st_mode), major(mst.st_rdev),
-                                    minor(mst.st_rdev), file_type(st.st_mode),
-                                    major(st.st_rdev), minor(st.st_rdev));
-        else
-                cairn_log(ctx, CAIRN_LOG_DEBUG, "bound %s (%u:%u)", path, major(st.st_rdev),
-                          minor(st.st_rdev));
-        close(mfd);
-done:
-        close(fd);
-        return r;
 }
 
 static bool seen(char *const *paths, size_t n, const char *path)
@@ -151,7 +85,7 @@ static int bind_pattern(struct cairn_ctx *ctx, const char *pattern, bool skip_mi
 
                 if (seen(*bound, *n_bound, path))
                         continue;
-                r = bind_node(ctx, path);
+                r = cairn_bind_device(ctx, path, CAIRN_DEVICE_CHAR | CAIRN_DEVICE_BLOCK);
                 if (r < 0)
                         break;
                 n = realloc(*bound, (*n_bound + 1) * sizeof *n);

@@ -10,8 +10,6 @@
 #include "resolve.h"
 #include "util.h"
 
-#define CAIRN_API __attribute__((visibility("default")))
-
 static int check_target(struct cairn_ctx *ctx, const char *path)
 {
         if (!ctx->s) {

@@ -8,8 +8,6 @@
 #include "log.h"
 #include "util.h"
 
-#define CAIRN_API __attribute__((visibility("default")))
-
 CAIRN_API const char *cairn_ctx_entry(const struct cairn_ctx *ctx)
 {
         return ctx->entry;

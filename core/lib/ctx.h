@@ -9,6 +9,10 @@
 #include "cairn/plugin.h"
 #include "journal.h"
 
+/* A function of the plugin API (cairn/plugin.h): exported from the cairn
+ * binary, under the version core/libcairn.sym gives it. */
+#define CAIRN_API __attribute__((visibility("default")))
+
 struct mountinfo;
 
 struct session {

@@ -3,7 +3,8 @@
 # The devices plugin: paths and globs, each match bound at its own path as
 # the same device (character and block); a pattern without a match is an
 # error or, with missing = skip, a notice; a symlink or a regular file is
-# refused and everything is rolled back.
+# refused and everything is rolled back.  kvm binds through the same helper
+# (cairn_bind_device), for character devices only.
 . "$(dirname "$0")/lib.sh"
 
 D=$IT_HOST/devs
@@ -77,5 +78,30 @@ run_cairn -c "$IT_CONF" setup
 check "a relative pattern is refused (exit 1 or 2)" test "$RC" -eq 1 -o "$RC" -eq 2
 check "a relative pattern: the message names it" grep -qF "dev/null" <<<"$ERR"
 check "a relative pattern: nothing left" nothing_left
+
+# kvm: a character device only, by the same helper.
+kvm_conf() {
+        write_conf "$IT_CONF" "proc kvm" <<EOF_CONF
+[proc]
+
+[kvm]
+plugin = kvm
+device = $1
+EOF_CONF
+}
+kvm_conf "$D/c1"
+setup_root "kvm on a character device" -c "$IT_CONF" || done_testing
+check "kvm: $D/c1 is bound at its own path, same device" same_node "$D/c1"
+run_cairn -c "$IT_CONF" teardown "$ID"
+assert_gone "kvm" "$ROOT" "$ID"
+for bad in "$D/blk:a block device" "$D/link:a symlink" "$D/plain:a regular file"; do
+        kvm_conf "${bad%%:*}"
+        run_cairn -c "$IT_CONF" setup
+        is "$RC" 1 "kvm on ${bad#*:}: setup exits 1"
+        check "kvm on ${bad#*:}: the message says so" \
+                grep -qF "[kvm] ${bad%%:*} is ${bad#*:}, not a character device" <<<"$ERR"
+        check "kvm on ${bad#*:}: nothing mounted" nothing_mounted_under "$IT_ROOTS"
+        check "kvm on ${bad#*:}: nothing left" nothing_left
+done
 
 done_testing

@@ -12,7 +12,7 @@ export LC_ALL=C
 NOBODY=65534
 
 # Our extra test plugins (lib.sh copies a fixed list).
-for p in nosym abi2 newminor; do
+for p in nosym abi2 newminor abi10; do
         install -m 0755 "$abs_top_builddir/tests/plugins/.libs/$p.so" "$IT_PLUGINS/" ||
                 bail "copy test plugin $p.so"
 done
@@ -147,7 +147,7 @@ plugin_conf nosym
 refused ".so without the descriptor" "$P/nosym.so" "no \"cairn_plugin_descriptor\" symbol"
 
 plugin_conf abi2
-refused "ABI major 2" "$P/abi2.so" "plugin ABI 2.0" "supports 1.x" "built for 1.1"
+refused "ABI major 2" "$P/abi2.so" "plugin ABI 2.0" "supports 1.x" "built for 1.2"
 
 # A plugin that is a symlink to a world-writable copy.
 cp "$P/newminor.so" "$IT_DIR/ww.so"
@@ -176,6 +176,21 @@ if [ "$RC" -eq 0 ]; then
         is "$RC" 0 "ABI 1.99: teardown exits 0"
 fi
 check "ABI 1.99: nothing left" nothing_left_at_all
+
+# A plugin of the first release (ABI 1.0: no `check`, CAIRN_1's functions
+# only) loads and runs in this cairn (1.2): its tmpfs is mounted.
+plugin_conf abi10
+run_cairn -c "$IT_CONF" check
+is "$RC" 0 "ABI 1.0: check exits 0"
+run_cairn -c "$IT_CONF" setup
+is "$RC" 0 "ABI 1.0: setup exits 0"
+abi10_root=$OUT
+is "$(mount_fstype "$abi10_root/abi10")" tmpfs "ABI 1.0: its tmpfs is mounted in the root"
+if [ "$RC" -eq 0 ]; then
+        run_cairn -c "$IT_CONF" teardown "$abi10_root"
+        is "$RC" 0 "ABI 1.0: teardown exits 0"
+fi
+check "ABI 1.0: nothing left" nothing_left_at_all
 
 # ---- the directories on the way (issue 11, finding 11) ---------------------------
 # Whoever can write a directory on the way to a file decides what the file

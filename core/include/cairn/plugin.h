@@ -31,7 +31,7 @@ extern "C" {
 #endif
 
 #define CAIRN_ABI_MAJOR 1
-#define CAIRN_ABI_MINOR 1 /* 1: the `check` function, cairn_ctx_config_error() */
+#define CAIRN_ABI_MINOR 2 /* 1: `check`, cairn_ctx_config_error(); 2: cairn_bind_device() */
 #define CAIRN_ABI_VERSION ((uint32_t) ((CAIRN_ABI_MAJOR << 16) | CAIRN_ABI_MINOR))
 #define CAIRN_ABI_MAJOR_OF(v) ((uint32_t) (v) >> 16)
 #define CAIRN_ABI_MINOR_OF(v) ((uint32_t) (v) & 0xffffu)
@@ -168,6 +168,17 @@ int cairn_bind(struct cairn_ctx *ctx, const char *source, const char *target,
  * the plugin, e.g. O_PATH|O_NOFOLLOW and fstat) at `target`. */
 int cairn_bind_fd(struct cairn_ctx *ctx, int source_fd, const char *target,
                   unsigned flags, int *ret_fd);
+
+/* Device kinds for cairn_bind_device(), with CAIRN_BIND_RDONLY. */
+#define CAIRN_DEVICE_CHAR (1u << 8)  /* a character device */
+#define CAIRN_DEVICE_BLOCK (1u << 9) /* a block device */
+
+/* ABI 1.2.  Bind the host's device node `path` (absolute) into the root at
+ * the same path: opened without following a symlink, it must be a device
+ * of a kind `flags` names (-ENODEV; neither kind: either), is bound
+ * through that descriptor as cairn_bind_fd() does, and the node in the
+ * root must be the same device (-EXDEV). */
+int cairn_bind_device(struct cairn_ctx *ctx, const char *path, unsigned flags);
 
 /* Make a directory (and its parents) inside the root; journaled. */
 int cairn_mkdir(struct cairn_ctx *ctx, const char *path, mode_t mode);
