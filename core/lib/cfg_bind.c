@@ -81,26 +81,12 @@ static int entry_check(const struct cfg_entry *e, const struct cairn_plugin *pl)
 /* The plugin's own check of the entry's options together (ABI 1.1). */
 static int entry_plugin_check(const struct cfg_entry *e, const struct cairn_plugin *pl)
 {
-        _cleanup_free_ const char **keys = calloc(e->n_options + 1, sizeof(char *));
-        _cleanup_free_ const char **values = calloc(e->n_options + 1, sizeof(char *));
-        int r;
+        int r = ctx_call_entry(NULL, e, pl, pl->check, "check");
 
-        if (!keys || !values)
-                return log_errno(-ENOMEM, "[%s]", e->name);
-        for (size_t i = 0; i < e->n_options; i++) {
-                keys[i] = e->options[i].key;
-                values[i] = e->options[i].value;
-        }
-        {
-                struct cairn_ctx ctx = { .cfg = e, .entry = e->name, .plugin = pl,
-                                         .keys = keys, .values = values, .n_values = e->n_options };
-                r = pl->check(&ctx);
-        }
         if (r == 0)
                 return 0;
-        /* Like setup's: an out-of-range answer is a refusal, and one the
-         * plugin did not explain is still named. */
-        if (r > 0 || r != -EINVAL)
+        /* A refusal the plugin did not explain is still named. */
+        if (r != -EINVAL)
                 cfg_log(CAIRN_LOG_ERR, &(struct cfg_place) { e->where.file, e->where.line, e->name, NULL },
                         "plugin %s refused the entry (its check returned %d)", e->plugin_name, r);
         return -EINVAL;

@@ -350,12 +350,6 @@ static int load_dropin(const struct load *l, const char *path)
         return 0;
 }
 
-static void closedirp(DIR **d)
-{
-        if (*d)
-                closedir(*d);
-}
-
 static int cmp_names(const void *a, const void *b)
 {
         return strcmp(*(char *const *) a, *(char *const *) b);
@@ -368,7 +362,7 @@ static int cmp_names(const void *a, const void *b)
  * open_trusted() too. */
 static int list_dropins(const char *dir, char ***ret)
 {
-        _cleanup_(closedirp) DIR *d = NULL;
+        _cleanup_closedir_ DIR *d = NULL;
         _cleanup_strv_free_ char **names = NULL;
         struct dirent *de;
         int r, fd = -1;

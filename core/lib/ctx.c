@@ -108,3 +108,31 @@ CAIRN_API int cairn_ctx_config_error(const struct cairn_ctx *ctx, const char *ke
         }
         return cfg_error(&p, "%s", buf);
 }
+
+int ctx_call(struct cairn_ctx *ctx, int (*fn)(struct cairn_ctx *), const char *what)
+{
+        int r = fn(ctx);
+
+        if (r > 0) {
+                log_error("[%s] %s returned %d, not 0 or -errno; taken as a failure", ctx->entry, what, r);
+                return -EPROTO;
+        }
+        return r;
+}
+
+int ctx_call_entry(struct session *s, const struct cfg_entry *e, const struct cairn_plugin *p,
+                   int (*fn)(struct cairn_ctx *), const char *what)
+{
+        _cleanup_free_ const char **keys = calloc(e->n_options + 1, sizeof(char *));
+        _cleanup_free_ const char **values = calloc(e->n_options + 1, sizeof(char *));
+        struct cairn_ctx ctx = { .s = s, .cfg = e, .entry = e->name, .plugin = p,
+                                 .keys = keys, .values = values, .n_values = e->n_options };
+
+        if (!keys || !values)
+                return log_errno(-ENOMEM, "[%s]", e->name);
+        for (size_t i = 0; i < e->n_options; i++) {
+                keys[i] = e->options[i].key;
+                values[i] = e->options[i].value;
+        }
+        return ctx_call(&ctx, fn, what);
+}

@@ -42,4 +42,15 @@ struct cairn_ctx {
         size_t n_values;
 };
 
+/* Call `fn`, one of ctx->plugin's functions (`what`: "setup", "teardown",
+ * "check").  Like PAM with its modules, cairn does not trust a return
+ * value outside the contract (0 or -errno): above 0 is a failure,
+ * -EPROTO, logged. */
+int ctx_call(struct cairn_ctx *ctx, int (*fn)(struct cairn_ctx *), const char *what);
+
+/* ctx_call() for the entry `e` of the config, with its options, in
+ * session `s` (NULL for a check, which has no root). */
+int ctx_call_entry(struct session *s, const struct cfg_entry *e, const struct cairn_plugin *p,
+                   int (*fn)(struct cairn_ctx *), const char *what);
+
 #endif

@@ -23,7 +23,7 @@
 static void remove_unborn(const char *state_dir)
 {
         struct dirent *de;
-        DIR *d = opendir(state_dir);
+        _cleanup_closedir_ DIR *d = opendir(state_dir);
 
         if (!d)
                 return;
@@ -45,7 +45,6 @@ static void remove_unborn(const char *state_dir)
                 if (unlink(p) == 0)
                         log_info("%s: removed the journal of a setup that died at its start", p);
         }
-        closedir(d);
 }
 
 int sessions_gc(const char *state_dir, bool all, struct loader *loader)

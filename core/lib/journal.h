@@ -38,7 +38,8 @@ enum jtype {
                      * 0 if unknown */
         J_MOUNTED,  /* ref = seq of the J_MOUNT, n = mount ID */
         J_UNDONE,   /* ref = seq of the record undone */
-        J_MODE,     /* n = mode given to the root when setup was done */
+        J_MODE,     /* n = the root's mode at the end of setup: written by the first
+                     * releases only, read (and ignored) in their journals */
         J_READY,    /* setup finished */
         J_FAILED,   /* setup failed; rollback follows */
         J_TEARDOWN, /* teardown started */

@@ -255,9 +255,9 @@ done:
 int loader_list(struct loader *l, char ***ret_names)
 {
         _cleanup_strv_free_ char **names = NULL;
-        DIR *d;
+        _cleanup_closedir_ DIR *d = NULL;
         struct dirent *de;
-        int r = 0;
+        int r;
 
         d = opendir(l->plugin_dir ? l->plugin_dir : "/nonexistent");
         if (!d)
@@ -274,11 +274,8 @@ int loader_list(struct loader *l, char ***ret_names)
                         continue;
                 r = strv_push(&names, stem);
                 if (r < 0)
-                        break;
+                        return r;
         }
-        closedir(d);
-        if (r < 0)
-                return r;
         strv_sort(names);
         *ret_names = TAKE_PTR(names);
         return 0;

@@ -13,11 +13,6 @@ void log_set_level(int level)
         max_level = level;
 }
 
-int log_get_level(void)
-{
-        return max_level;
-}
-
 void log_set_sink(log_sink_fn fn, void *userdata)
 {
         sink = fn;

@@ -16,7 +16,6 @@
 typedef void (*log_sink_fn)(int level, const char *msg, void *userdata);
 
 void log_set_level(int level); /* messages above it are dropped */
-int log_get_level(void);
 /* NULL restores the default stderr sink. */
 void log_set_sink(log_sink_fn fn, void *userdata);
 

@@ -123,24 +123,6 @@ int open_real_dir(const char *path, int *ret_fd, char **ret_real)
         return 0;
 }
 
-int open_parent_beneath(int root_fd, const char *path, int *ret_dirfd, const char **ret_name)
-{
-        const char *slash = strrchr(path, '/');
-        _cleanup_free_ char *parent = NULL;
-        int r;
-
-        if (!slash || !slash[1])
-                return -EINVAL;
-        parent = strndup(path, (size_t) (slash - path));
-        if (!parent)
-                return -ENOMEM;
-        r = open_beneath(root_fd, parent, O_PATH | O_DIRECTORY, ret_dirfd);
-        if (r < 0)
-                return r;
-        *ret_name = slash + 1;
-        return 0;
-}
-
 /* The mount ID of `name` in `dirfd` ("": dirfd itself) of the kind `mask`
  * asks for: STATX_MNT_ID (mountinfo's) or STATX_MNT_ID_UNIQUE. */
 static int mount_id_at(int dirfd, const char *name, unsigned mask, uint64_t *ret_id)

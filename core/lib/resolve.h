@@ -24,10 +24,6 @@ int open_beneath(int root_fd, const char *path, int flags, int *ret_fd);
  * symlink or a "." or ".." in it (realpath(3)). */
 int open_real_dir(const char *path, int *ret_fd, char **ret_real);
 
-/* Open the directory that holds `path`'s last component and return that
- * component (a pointer into `path`).  "/" has no parent: -EINVAL. */
-int open_parent_beneath(int root_fd, const char *path, int *ret_dirfd, const char **ret_name);
-
 /* The mount ID of what `fd` refers to (statx STATX_MNT_ID). */
 int fd_mount_id(int fd, uint64_t *ret_id);
 

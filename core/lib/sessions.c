@@ -99,7 +99,7 @@ static int add_entry(struct session_info *si, const char *name, char *plugin, co
 
 int session_info_from_journal(const struct journal *j, bool active, struct session_info *ret)
 {
-        struct session_info si = { .state = SESSION_SETTING_UP };
+        _cleanup_(session_info_clear) struct session_info si = { .state = SESSION_SETTING_UP };
 
         for (size_t i = 0; i < j->n_recs; i++) {
                 const struct jrec *r = &j->recs[i];
@@ -110,7 +110,7 @@ int session_info_from_journal(const struct journal *j, bool active, struct sessi
                         break;
                 case J_ROOT:
                         if (!si.root && !(si.root = strdup(r->a)))
-                                goto oom;
+                                return -ENOMEM;
                         break;
                 case J_OWNER:
                         si.owner = (pid_t) strtol(r->a, NULL, 10);
@@ -118,11 +118,11 @@ int session_info_from_journal(const struct journal *j, bool active, struct sessi
                         break;
                 case J_ENTRY:
                         if (add_entry(&si, r->a, plugin_name_of(r->b), "running") < 0)
-                                goto oom;
+                                return -ENOMEM;
                         break;
                 case J_SKIP:
                         if (add_entry(&si, r->a, strdup(r->b ? r->b : ""), "skipped") < 0)
-                                goto oom;
+                                return -ENOMEM;
                         break;
                 case J_END:
                         if (si.n_entries > 0 && streq(si.entries[si.n_entries - 1].name, r->a))
@@ -143,14 +143,12 @@ int session_info_from_journal(const struct journal *j, bool active, struct sessi
         }
         si.id = strdup(j->id ? j->id : "?");
         if (!si.id)
-                goto oom;
+                return -ENOMEM;
         si.stale = !active && si.state != SESSION_READY;
         si.owner_alive = si.owner > 0 && owner_alive(si.owner, si.owner_start);
         *ret = si;
+        si = (struct session_info) { 0 }; /* handed out */
         return 0;
-oom:
-        session_info_clear(&si);
-        return -ENOMEM;
 }
 
 void session_info_clear(struct session_info *si)
@@ -175,31 +173,21 @@ void sessions_free(struct session_info *v, size_t n)
 int sessions_journal_paths(const char *state_dir, char ***ret)
 {
         _cleanup_strv_free_ char **v = NULL;
+        _cleanup_closedir_ DIR *d = opendir(state_dir);
         struct dirent *de;
-        DIR *d;
-        int r = 0;
 
-        d = opendir(state_dir);
-        if (!d) {
-                if (errno != ENOENT)
-                        return log_errno(negative_errno(), "state directory %s", state_dir);
-        } else {
-                while ((de = readdir(d))) {
-                        size_t n = strlen(de->d_name);
-                        _cleanup_free_ char *p = NULL;
+        if (!d && errno != ENOENT)
+                return log_errno(negative_errno(), "state directory %s", state_dir);
+        while (d && (de = readdir(d))) {
+                size_t n = strlen(de->d_name);
+                _cleanup_free_ char *p = NULL;
 
-                        if (de->d_name[0] == '.' || n < 9 || !streq(de->d_name + n - 8, ".journal"))
-                                continue;
-                        p = xasprintf("%s/%s", state_dir, de->d_name);
-                        if (!p || strv_push(&v, p) < 0) {
-                                r = -ENOMEM;
-                                break;
-                        }
-                }
-                closedir(d);
+                if (de->d_name[0] == '.' || n < 9 || !streq(de->d_name + n - 8, ".journal"))
+                        continue;
+                p = xasprintf("%s/%s", state_dir, de->d_name);
+                if (!p || strv_push(&v, p) < 0)
+                        return -ENOMEM;
         }
-        if (r < 0)
-                return r;
         strv_sort(v);
         *ret = TAKE_PTR(v);
         return 0;

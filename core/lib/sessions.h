@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * The sessions in a state directory: what each one is (from its journal),
- * whether a live cairn is working on it (its lock), whether its owner
- * process still runs; and gc, which finishes what crashed.
+ * The session store: the sessions in a state directory, each a journal
+ * (STATE_DIR/ID.journal) and a root.  Making one (session_new.c, for
+ * setup); finding one by id or root, locked (teardown); listing them,
+ * with whether a live cairn is working on each (its lock) and whether its
+ * owner process still runs (sessions.c).  gc (gc.h) finishes what crashed.
  */
 #ifndef CAIRN_SESSIONS_H
 #define CAIRN_SESSIONS_H
@@ -12,9 +14,23 @@
 #include <sys/types.h>
 #include <time.h>
 
+#include "ctx.h"
 #include "journal.h"
 
+struct cfg;
+struct given_root;
 struct loader;
+
+/* Make a session for setup: its journal under a fresh id, then its root,
+ * PARENT/ID, mode 0700 until setup is done (cfg->root_parent,
+ * cfg->state_dir).  On failure `s` may hold a journal (whose records say
+ * what to undo) or nothing. */
+int session_begin(const struct cfg *cfg, struct session *s);
+/* The same for --root DIR, which stays as it is: -EEXIST (nothing done)
+ * if it is another session's root already. */
+int session_begin_given(const struct cfg *cfg, const struct given_root *given, struct session *s);
+/* Close what `s` holds (its journal stays on disk). */
+void session_close(struct session *s);
 
 enum session_state {
         SESSION_SETTING_UP,

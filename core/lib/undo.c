@@ -276,7 +276,7 @@ static int run_hook(struct undo *u, size_t e)
         const struct journal *j = u->s->j;
         const struct jrec *er = &j->recs[e];
         const struct cairn_plugin *p;
-        const char **keys = NULL, **values = NULL;
+        _cleanup_free_ const char **keys = NULL, **values = NULL;
         size_t n = 0;
         int r;
 
@@ -289,10 +289,8 @@ static int run_hook(struct undo *u, size_t e)
                 return 0;
         keys = calloc(u->n, sizeof(char *));
         values = calloc(u->n, sizeof(char *));
-        if (!keys || !values) {
-                r = -ENOMEM;
-                goto out;
-        }
+        if (!keys || !values)
+                return -ENOMEM;
         for (size_t i = e + 1; i < u->n && u->entry_of[i] == (ssize_t) e; i++)
                 if (j->recs[i].type == J_OPT) {
                         keys[n] = j->recs[i].a;
@@ -301,16 +299,10 @@ static int run_hook(struct undo *u, size_t e)
         {
                 struct cairn_ctx ctx = { .s = u->s, .entry = er->a, .plugin = p,
                                          .keys = keys, .values = values, .n_values = n };
-                r = p->teardown(&ctx);
+                r = ctx_call(&ctx, p->teardown, "teardown");
         }
-        if (r > 0) {
-                log_error("[%s] teardown returned %d, not 0 or -errno", er->a, r);
-                r = -EPROTO;
-        } else if (r < 0)
+        if (r < 0)
                 log_error("[%s] teardown failed: %s", er->a, strerror(-r));
-out:
-        free(keys);
-        free(values);
         return r;
 }
 
@@ -323,65 +315,13 @@ static bool mount_gone(struct undo *u, uint64_t id)
         return id && mounts(u, &tb) >= 0 && !mountinfo_has_id(tb, id);
 }
 
-static int undo_mount(struct undo *u, const struct jrec *r, uint64_t id)
+/* Unmount cairn's mount `name` in `dfd` (at `full`), whose mountinfo ID
+ * is `id` (0: not known). */
+static int unmount_here(struct undo *u, int dfd, const char *name, const char *full, uint64_t id)
 {
-        /* Journaled with its unique ID (r->n), which no other mount ever
-         * gets: that ID, not the one mountinfo knows (which the kernel
-         * gives to the next mount once it is free), says which mount is
-         * cairn's, whether or not its J_MOUNTED made it to the journal
-         * (a kernel with unique IDs makes none). */
-        const bool unique = r->n != 0;
-        _cleanup_free_ char *full = NULL;
         struct mountinfo *tb;
-        const char *name;
-        struct statx stx;
-        uint64_t cur;
-        int dfd, k;
+        int k;
 
-        if (u->s->root_fd < 0)
-                goto elsewhere;
-        full = strjoin(u->s->root, r->a);
-        if (!full)
-                return -ENOMEM;
-        /* Hold the parent, not the mount: a descriptor inside the mount
-         * would keep it busy. */
-        k = parent_of(u, r->a, &dfd, &name);
-        if (k == -ENOENT && !id && !unique)
-                return 0; /* never mounted: not even the parent is there */
-        if (k < 0)
-                goto elsewhere;
-        if (statx(dfd, name, AT_SYMLINK_NOFOLLOW, unique ? STATX_MNT_ID_UNIQUE : STATX_MNT_ID, &stx) < 0) {
-                k = negative_errno();
-                if (k == -ENOENT && !id && !unique)
-                        return 0;
-                goto elsewhere;
-        }
-        cur = stx.stx_mnt_id;
-        if (unique) {
-                if (!(stx.stx_mask & STATX_MNT_ID_UNIQUE))
-                        return 0; /* a kernel without them now: a boot ago */
-                if (cur != r->n)
-                        goto elsewhere;
-                goto unmount;
-        }
-        if (!id) {
-                /* Journaled, but the crash came before its ID was (a
-                 * kernel without unique mount IDs, or an older journal):
-                 * it is ours if something is mounted at our mount point
-                 * now, only a moment after cairn was there. */
-                const char *t;
-
-                k = mounts(u, &tb);
-                if (k < 0)
-                        return k;
-                t = mountinfo_target(tb, cur);
-                if (!t || !streq(t, full))
-                        return 0;
-                id = cur;
-        }
-        if (cur != id)
-                goto covered;
-unmount:
         /* Relative to the parent's descriptor, and not following a symlink
          * in the last component: nothing can redirect this unmount. */
         k = umount_in(u, dfd, name);
@@ -408,49 +348,110 @@ unmount:
                 }
         }
         return 0;
-elsewhere:
-        if (unique) {
-                /* Not at its place: never attached, or gone (statmount()
-                 * does not find it), or hidden under someone's mount, or
-                 * moved (then named and kept on record, for a later
-                 * teardown).  Setup journals unique IDs only where
-                 * statmount() works; where it no longer does (another
-                 * seccomp filter), nothing tells, and nothing is written
-                 * off. */
-                uint64_t old;
+}
 
-                k = mount_id_of_unique(r->n, &old);
-                if (k == -ENOENT)
-                        return 0;
-                if (k < 0)
-                        return log_errno(k, "%s%s: cannot look for cairn's mount by its unique ID "
-                                         "(statmount); left on record", u->s->root, r->a);
-                id = old;
-        }
-covered:
-        /* Not at its place: unmounted already, or moved, or hidden. */
+/* cairn's mount `id` is not at its place: unmounted already (0), or
+ * moved, or hidden (named, -EBUSY). */
+static int mount_not_here(struct undo *u, const struct jrec *r, uint64_t id)
+{
+        _cleanup_free_ char *where = NULL;
+        struct mountinfo *tb;
+        const char *now, *t;
+        int k;
+
         if (mount_gone(u, id))
                 return 0;
         k = mounts(u, &tb);
         if (k < 0)
                 return k;
-        {
-                _cleanup_free_ char *where = xasprintf("%s%s", u->s->root, r->a);
-                const char *now = mountinfo_target(tb, id);
-                const char *t = where ? mountinfo_covering(tb, u->s->root, where, is_cairns, u) : NULL;
-
-                if (now && where && !streq(now, where))
-                        log_error("%s: cairn's mount %" PRIu64 " was moved to %s; left in place "
-                                  "(teardown can finish once it is back or gone)", where, id, now);
-                else if (t)
-                        log_error("%s: cairn's mount %" PRIu64 " is hidden by %s, a mount cairn did not "
-                                  "make; left in place (teardown can finish once it is gone)",
-                                  where, id, t);
-                else
-                        log_error("%s: cairn's mount %" PRIu64 " cannot be reached; left in place",
-                                  where ? where : r->a, id);
-        }
+        where = xasprintf("%s%s", u->s->root, r->a);
+        now = mountinfo_target(tb, id);
+        t = where ? mountinfo_covering(tb, u->s->root, where, is_cairns, u) : NULL;
+        if (now && where && !streq(now, where))
+                log_error("%s: cairn's mount %" PRIu64 " was moved to %s; left in place "
+                          "(teardown can finish once it is back or gone)", where, id, now);
+        else if (t)
+                log_error("%s: cairn's mount %" PRIu64 " is hidden by %s, a mount cairn did not "
+                          "make; left in place (teardown can finish once it is gone)",
+                          where, id, t);
+        else
+                log_error("%s: cairn's mount %" PRIu64 " cannot be reached; left in place",
+                          where ? where : r->a, id);
         return -EBUSY;
+}
+
+/* The mount is not found at its place in the root (or the root is gone).
+ * With a unique ID: never attached, or gone (statmount() does not find
+ * it), or hidden under someone's mount, or moved (then named and kept on
+ * record, for a later teardown).  Setup journals unique IDs only where
+ * statmount() works; where it no longer does (another seccomp filter),
+ * nothing tells, and nothing is written off. */
+static int mount_elsewhere(struct undo *u, const struct jrec *r, uint64_t id)
+{
+        if (r->n != 0) {
+                int k = mount_id_of_unique(r->n, &id);
+
+                if (k == -ENOENT)
+                        return 0;
+                if (k < 0)
+                        return log_errno(k, "%s%s: cannot look for cairn's mount by its unique ID "
+                                         "(statmount); left on record", u->s->root, r->a);
+        }
+        return mount_not_here(u, r, id);
+}
+
+static int undo_mount(struct undo *u, const struct jrec *r, uint64_t id)
+{
+        /* Journaled with its unique ID (r->n), which no other mount ever
+         * gets: that ID, not the one mountinfo knows (which the kernel
+         * gives to the next mount once it is free), says which mount is
+         * cairn's, whether or not its J_MOUNTED made it to the journal
+         * (a kernel with unique IDs makes none). */
+        const bool unique = r->n != 0;
+        _cleanup_free_ char *full = NULL;
+        struct mountinfo *tb;
+        const char *name, *t;
+        struct statx stx;
+        uint64_t cur;
+        int dfd, k;
+
+        if (u->s->root_fd < 0)
+                return mount_elsewhere(u, r, id);
+        full = strjoin(u->s->root, r->a);
+        if (!full)
+                return -ENOMEM;
+        /* Hold the parent, not the mount: a descriptor inside the mount
+         * would keep it busy. */
+        k = parent_of(u, r->a, &dfd, &name);
+        if (k == -ENOENT && !id && !unique)
+                return 0; /* never mounted: not even the parent is there */
+        if (k < 0)
+                return mount_elsewhere(u, r, id);
+        if (statx(dfd, name, AT_SYMLINK_NOFOLLOW, unique ? STATX_MNT_ID_UNIQUE : STATX_MNT_ID, &stx) < 0) {
+                if (errno == ENOENT && !id && !unique)
+                        return 0;
+                return mount_elsewhere(u, r, id);
+        }
+        cur = stx.stx_mnt_id;
+        if (unique) {
+                if (!(stx.stx_mask & STATX_MNT_ID_UNIQUE))
+                        return 0; /* a kernel without them now: a boot ago */
+                return cur == r->n ? unmount_here(u, dfd, name, full, id) : mount_elsewhere(u, r, id);
+        }
+        if (!id) {
+                /* Journaled, but the crash came before its ID was (a
+                 * kernel without unique mount IDs, or an older journal):
+                 * it is ours if something is mounted at our mount point
+                 * now, only a moment after cairn was there. */
+                k = mounts(u, &tb);
+                if (k < 0)
+                        return k;
+                t = mountinfo_target(tb, cur);
+                if (!t || !streq(t, full))
+                        return 0;
+                id = cur;
+        }
+        return cur == id ? unmount_here(u, dfd, name, full, id) : mount_not_here(u, r, id);
 }
 
 /* unlink or rmdir failed with `k`: if the kernel refused because of a
@@ -689,6 +690,21 @@ out:
         if (s->mounts) {
                 mountinfo_free(s->mounts);
                 s->mounts = NULL;
+        }
+        return r;
+}
+
+/* Undo everything, retrying once what failed: a busy mount is often free
+ * a moment later (a process leaving it), and the second pass only redoes
+ * what the first could not. */
+int undo_all(struct session *s, struct loader *loader)
+{
+        int r = undo_records(s, 0, loader);
+
+        if (r == -EBUSY) {
+                log_notice("retrying what could not be undone");
+                usleep(100 * 1000);
+                r = undo_records(s, 0, loader);
         }
         return r;
 }

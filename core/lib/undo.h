@@ -19,4 +19,8 @@ struct loader;
  * could not be undone (each named). */
 int undo_records(struct session *s, size_t from, struct loader *loader);
 
+/* All of the journal, retrying once what failed (-EBUSY): a busy mount
+ * is often free a moment later. */
+int undo_all(struct session *s, struct loader *loader);
+
 #endif

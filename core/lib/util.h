@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <dirent.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -28,6 +29,13 @@ static inline void closep(int *fd)
         }
 }
 #define _cleanup_close_ _cleanup_(closep)
+
+static inline void closedirp(DIR **d)
+{
+        if (*d)
+                closedir(*d);
+}
+#define _cleanup_closedir_ _cleanup_(closedirp)
 
 /* Hand a pointer or descriptor out of a scope that would otherwise free it. */
 #define TAKE_PTR(p)                                                            \
