@@ -9,9 +9,9 @@
 #   failed test leaves mounted dies with the namespace;
 # - gives it a scratch directory with its own root_parent, state_dir, empty
 #   confdir and plugin directory (the built plugins plus the test plugins);
-# - TAP helpers (ok / not_ok / check / is / done_testing; the plan comes
-#   last) and checkers that read /proc/self/mountinfo and look inside the
-#   root, never at cairn's own account of what it did.
+# - the TAP helpers of tests/tap.sh (the plan comes last), and checkers
+#   that read /proc/self/mountinfo and look inside the root, never at
+#   cairn's own account of what it did.
 #
 # Not root, or no private namespace: the test fails (Bail out!); it never
 # skips.  IT_KEEP=1 keeps the scratch directory for a post-mortem.
@@ -23,63 +23,8 @@ fi
 set -u
 umask 022
 
-IT_N=0
-IT_FAILED=0
-
-diag() {
-        local line
-        for line in "$@"; do
-                printf '%s\n' "$line" | sed 's/^/# /'
-        done
-}
-
-ok() {
-        IT_N=$((IT_N + 1))
-        echo "ok $IT_N - $*"
-}
-
-not_ok() {
-        IT_N=$((IT_N + 1))
-        IT_FAILED=$((IT_FAILED + 1))
-        echo "not ok $IT_N - $*"
-}
-
-bail() {
-        echo "not ok $((IT_N + 1)) - $*"
-        echo "Bail out! $*"
-        exit 1
-}
-
-# check DESCRIPTION COMMAND [ARG...]: one TAP line, ok if COMMAND succeeds
-# (its output goes to stderr, the log, not into the TAP stream).
-check() {
-        local desc=$1
-        shift
-        if "$@" >&2; then
-                ok "$desc"
-        else
-                not_ok "$desc"
-                diag "failed: $*"
-        fi
-}
-
-# is GOT EXPECTED DESCRIPTION
-is() {
-        if [ "$1" = "$2" ]; then
-                ok "$3"
-        else
-                not_ok "$3"
-                diag "expected: '$2'" "     got: '$1'"
-        fi
-}
-
-# The plan, last; the exit status stays 0 (the "not ok" lines are the
-# failures; a non-zero exit would be counted as an extra error).
-done_testing() {
-        echo "1..$IT_N"
-        [ "$IT_FAILED" -eq 0 ] || diag "$IT_FAILED of $IT_N failed"
-        exit 0
-}
+# ok, not_ok, check, is, diag, bail, done_testing.
+. "$(dirname "${BASH_SOURCE[0]}")/../tap.sh"
 
 # ---- root and a private mount namespace -------------------------------------
 

@@ -30,32 +30,9 @@ fi
 set -u
 umask 022
 
-N=0
-FAILED=0
-
-diag() {
-        local line
-        for line in "$@"; do
-                printf '%s\n' "$line" | sed 's/^/# /'
-        done
-}
-ok() { N=$((N + 1)); echo "ok $N - $*"; }
-not_ok() { N=$((N + 1)); FAILED=$((FAILED + 1)); echo "not ok $N - $*"; }
-skip() { N=$((N + 1)); echo "ok $N # SKIP $*"; }
-bail() {
-        echo "not ok $((N + 1)) - $*"
-        echo "Bail out! $*"
-        exit 1
-}
-# is GOT EXPECTED DESCRIPTION
-is() {
-        if [ "$1" = "$2" ]; then
-                ok "$3"
-        else
-                not_ok "$3"
-                diag "expected: '$2'" "     got: '$1'"
-        fi
-}
+# ok, not_ok, skip, is, diag, bail, done_testing (not lib.sh: this test
+# runs as any user, outside a namespace of its own).
+. "$(dirname "$0")/../tap.sh"
 
 [ -n "${abs_top_builddir:-}" ] && [ -n "${abs_top_srcdir:-}" ] ||
         bail "abs_top_builddir and abs_top_srcdir must be set (run through make check)"
@@ -344,6 +321,4 @@ else
         diag "$(cat "$TMP/cc.log")"
 fi
 
-echo "1..$N"
-[ "$FAILED" -eq 0 ] || diag "$FAILED of $N failed"
-exit 0
+done_testing
