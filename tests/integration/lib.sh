@@ -125,6 +125,27 @@ write_conf() {
         { cairn_section "$2"; cat; } >"$1"
 }
 
+# The sections for write_conf, one call an entry:
+#   entry NAME [PLUGIN [KEY=VALUE...]]   [NAME], "plugin = PLUGIN" (none:
+#                                        the plugin named as the section),
+#                                        then "KEY = VALUE" each
+#   entry_tmpfs NAME TARGET [KEY=VALUE...]           the test plugin tmpfs
+#   entry_binbind NAME SOURCE TARGET [KEY=VALUE...]  a bind (read-only
+#                                        unless readonly=no)
+# e.g. { entry proc; entry_tmpfs a /a; } | write_conf "$IT_CONF" "proc a"
+entry() {
+        local kv
+        printf '[%s]\n' "$1"
+        [ $# -lt 2 ] || printf 'plugin = %s\n' "$2"
+        shift $(($# < 2 ? $# : 2))
+        for kv; do
+                printf '%s = %s\n' "${kv%%=*}" "${kv#*=}"
+        done
+        echo
+}
+entry_tmpfs() { entry "$1" tmpfs target="$2" "${@:3}"; }
+entry_binbind() { entry "$1" binbind source="$2" target="$3" "${@:4}"; }
+
 # shipped_conf FILE: the shipped conf/cairn.conf, with the scratch
 # directories put into its [cairn] section (and nothing else changed).
 shipped_conf() {
