@@ -29,7 +29,7 @@ setup_given() {
         diag "exit $RC, stdout '$OUT', state: $(ls -A "$IT_STATE")"
         return 1
 }
-install -m 0755 "$abs_top_builddir/tests/plugins/.libs/hook.so" "$IT_PLUGINS/" || bail "copy hook.so"
+install -m 0755 "$IT_MODULES/check/hook.so" "$IT_PLUGINS/" || bail "copy hook.so"
 
 # ---- a hook's mount with helpers' mounts inside it ---------------------------
 

@@ -95,9 +95,14 @@ IT_HOST=$IT_DIR/host         # "host" files bound into roots
 IT_CONF=$IT_DIR/cairn.conf
 mkdir -p "$IT_ROOTS" "$IT_STATE" "$IT_CONFD" "$IT_PLUGINS" "$IT_HOST" || bail "mkdir $IT_DIR/*"
 
+# The built modules: IT_MODULES/pkglib/NAME.so, the built-in plugins;
+# IT_MODULES/check/NAME.so, the test plugins and the fault shim
+# (tests/Makemodule.am).
+IT_MODULES=$abs_top_builddir/tests/modules
+
 # The plugin directory: the built-in plugins and the test plugins.
-for p in "$abs_top_builddir"/plugins/.libs/{proc,binbind,kvm,devices}.so \
-        "$abs_top_builddir"/tests/plugins/.libs/{fail,tmpfs,symlink,crash}.so; do
+for p in "$IT_MODULES"/pkglib/{proc,binbind,kvm,devices}.so \
+        "$IT_MODULES"/check/{fail,tmpfs,symlink,crash}.so; do
         [ -f "$p" ] || bail "plugin $p not built"
         install -m 0755 "$p" "$IT_PLUGINS/" || bail "copy $p"
 done
@@ -247,7 +252,7 @@ assert_gone() {
 
 # ---- the fault shim (tests/shim/fault.c): crashes and failures on cue ---------
 
-IT_SHIM=$abs_top_builddir/tests/shim/.libs/fault.so
+IT_SHIM=$IT_MODULES/check/fault.so
 
 # shim_cairn SPEC... -- ARG...: run_cairn ARG... with the fault shim preloaded
 # and each SPEC (CAIRN_SHIM_KILL_AT=write:3, CAIRN_SHIM_FAIL=mount:1:EIO,

@@ -141,7 +141,7 @@ write_conf() {
         printf '[cairn]\nplugin_dir = "%s"\nstate_dir = "%s"\n%s' "$2" "$TMP/state" "${3:-}" >"$1"
 }
 mkdir -p "$TMP/empty" || bail "mkdir"
-write_conf "$TMP/builtin.conf" "$abs_top_builddir/plugins/.libs"
+write_conf "$TMP/builtin.conf" "$abs_top_builddir/tests/modules/pkglib"
 
 trusted=yes
 if ! "$CAIRN" -q -c "$TMP/builtin.conf" --confdir "$TMP/empty" plugins >"$TMP/plugins.txt" 2>"$TMP/plugins.err"; then
@@ -228,7 +228,7 @@ EOF
 # The settings a check needs, for a config written with the page's example.
 # settings FILE: plugin_dir and state_dir set (commented out in the page)
 settings() {
-        sed -e "s|^;plugin_dir .*|plugin_dir = \"$abs_top_builddir/plugins/.libs\"|" \
+        sed -e "s|^;plugin_dir .*|plugin_dir = \"$abs_top_builddir/tests/modules/pkglib\"|" \
             -e "s|^;state_dir .*|state_dir = \"$TMP/state\"|" "$1"
 }
 # The stack as `cairn check` resolves it, without the FILE:LINE of each line.
