@@ -98,7 +98,7 @@ unset LD_LIBRARY_PATH
 cat >"$work/conf/seed.conf" <<EOF
 ; The bundled stack (conf/cairn.conf), on a tmpfs.
 [cairn]
-plugin_dir  = $build/plugins/.libs
+plugin_dir  = $build/tests/modules/pkglib
 root_parent = $roots
 stack       = proc runsc kvm
 
@@ -124,7 +124,7 @@ make_n_conf() {
 	mkdir "$work/conf/n$n.d"
 	cat >"$work/conf/n$n.conf" <<EOF
 [cairn]
-plugin_dir  = $build/plugins/.libs
+plugin_dir  = $build/tests/modules/pkglib
 root_parent = $roots
 EOF
 	# 100 entries a drop-in: a file holds at most 1024 sections and keys.

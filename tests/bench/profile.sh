@@ -48,7 +48,7 @@ mount -t tmpfs -o mode=0755,size=16m cairn-profile-src "$work/src"
 cp "$build/tests/bench/stub" "$work/src/runsc"
 cat >"$work/cairn.conf" <<EOF
 [cairn]
-plugin_dir  = $build/plugins/.libs
+plugin_dir  = $build/tests/modules/pkglib
 state_dir   = $work/state
 root_parent = $work/roots
 EOF

@@ -12,7 +12,7 @@
  * `cairn teardown {}` takes).  Each command's stdout is read through a
  * pipe (and dropped unless the next one wants it); stderr is inherited.
  * Leading NAME=VALUE words of a command set its environment, as in sh
- * (`LD_LIBRARY_PATH=... .libs/cairn setup`), without an env(1) in the
+ * (`LD_LIBRARY_PATH=... ./cairn setup`), without an env(1) in the
  * timed span.
  * A command that fails (non-zero status, or a signal) stops everything:
  * the job is named on stderr and run exits 1.

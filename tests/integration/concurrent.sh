@@ -11,22 +11,12 @@ WORKERS=8
 CYCLES=15
 CALL_TIMEOUT=30
 
-write_conf "$IT_CONF" "proc a ab runsc" <<EOF_CONF
-[proc]
-
-[a]
-plugin = tmpfs
-target = /a
-
-[ab]
-plugin = tmpfs
-target = /a/b/c
-
-[runsc]
-plugin = binbind
-source = $IT_RUNTIME
-target = /runsc
-EOF_CONF
+{
+        entry proc
+        entry_tmpfs a /a
+        entry_tmpfs ab /a/b/c
+        entry_binbind runsc "$IT_RUNTIME" /runsc
+} | write_conf "$IT_CONF" "proc a ab runsc"
 
 FAIL=$IT_DIR/failures
 CALLS=$IT_DIR/calls

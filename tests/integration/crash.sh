@@ -21,53 +21,19 @@ runtime_stat=$(stat_of "$IT_RUNTIME")
 # two procfs, a read-only bind of a host file (open_tree + mount_setattr),
 # a bind of a host file into a new mount point (mknodat) inside a tmpfs,
 # and a read-write bind of a host directory.
-write_conf "$IT_CONF" "proc a ab cde runsc hostdir f abg cdei proc2 runsc2" <<EOF_CONF
-[proc]
-
-[a]
-plugin = tmpfs
-target = /a
-
-[ab]
-plugin = tmpfs
-target = /a/b
-
-[cde]
-plugin = tmpfs
-target = /c/d/e
-
-[runsc]
-plugin = binbind
-source = $IT_RUNTIME
-target = /runsc
-
-[hostdir]
-plugin = binbind
-source = $IT_HOST/dir
-target = /host/dir
-readonly = no
-
-[f]
-plugin = tmpfs
-target = /f
-
-[abg]
-plugin = tmpfs
-target = /a/b/g
-
-[cdei]
-plugin = tmpfs
-target = /c/d/e/i
-
-[proc2]
-plugin = proc
-target = /c/proc
-
-[runsc2]
-plugin = binbind
-source = $IT_RUNTIME
-target = /a/b/g/bin/runsc
-EOF_CONF
+{
+        entry proc
+        entry_tmpfs a /a
+        entry_tmpfs ab /a/b
+        entry_tmpfs cde /c/d/e
+        entry_binbind runsc "$IT_RUNTIME" /runsc
+        entry_binbind hostdir "$IT_HOST/dir" /host/dir readonly=no
+        entry_tmpfs f /f
+        entry_tmpfs abg /a/b/g
+        entry_tmpfs cdei /c/d/e/i
+        entry proc2 proc target=/c/proc
+        entry_binbind runsc2 "$IT_RUNTIME" /a/b/g/bin/runsc
+} | write_conf "$IT_CONF" "proc a ab cde runsc hostdir f abg cdei proc2 runsc2"
 C=(-c "$IT_CONF")
 
 # An owner that is gone by the time gc runs: a setup killed after its

@@ -16,38 +16,13 @@ runtime_stat=$(stat_of "$IT_RUNTIME")
 # too), a read-only bind of a file (mknodat, open_tree, mount_setattr), a
 # read-write bind of a directory.
 sections() {
-        cat <<EOF_CONF
-[proc]
-
-[a]
-plugin = tmpfs
-target = /a
-
-[abc]
-plugin = tmpfs
-target = /a/b/c
-
-[runsc]
-plugin = binbind
-source = $IT_RUNTIME
-target = /runsc
-
-[hostdir]
-plugin = binbind
-source = $IT_HOST/dir
-target = /host/dir
-readonly = no
-
-[runsc2]
-plugin = binbind
-source = $IT_RUNTIME
-target = /a/b/c/bin/runsc
-
-[fail]
-plugin = fail
-errno = EPERM
-mounts = /z /a/b/zz
-EOF_CONF
+        entry proc
+        entry_tmpfs a /a
+        entry_tmpfs abc /a/b/c
+        entry_binbind runsc "$IT_RUNTIME" /runsc
+        entry_binbind hostdir "$IT_HOST/dir" /host/dir readonly=no
+        entry_binbind runsc2 "$IT_RUNTIME" /a/b/c/bin/runsc
+        entry fail fail errno=EPERM "mounts=/z /a/b/zz"
 }
 STACK="proc a abc runsc hostdir runsc2"
 CONF=$IT_DIR/good.conf
@@ -161,11 +136,7 @@ given=$IT_DIR/given
 mkdir -p "$given/a"
 mount -t tmpfs -o size=1m callers "$given/a"
 echo mine >"$given/a/mine"
-cat <<EOF_CONF | write_conf "$IT_DIR/given.conf" "over"
-[over]
-plugin = tmpfs
-target = /a
-EOF_CONF
+entry_tmpfs over /a | write_conf "$IT_DIR/given.conf" "over"
 : >"$counts"
 shim_cairn CAIRN_SHIM_FAIL="fsopen:*:ENOSYS,open_tree:*:ENOSYS" CAIRN_SHIM_COUNT="$counts" -- -c "$IT_DIR/given.conf" setup --root "$given"
 is "$RC" 0 "given root, the classic way: setup exits 0"

@@ -19,26 +19,13 @@ canary_ok() {
                 [ "$(cat "$canary_dir/sub/deep" 2>&1)" = "nor this" ]
 }
 
-write_conf "$IT_CONF" "proc a abc xy runsc" <<EOF_CONF
-[proc]
-
-[a]
-plugin = tmpfs
-target = /a
-
-[abc]
-plugin = tmpfs
-target = /a/b/c
-
-[xy]
-plugin = tmpfs
-target = /x/y
-
-[runsc]
-plugin = binbind
-source = $IT_RUNTIME
-target = /runsc
-EOF_CONF
+{
+        entry proc
+        entry_tmpfs a /a
+        entry_tmpfs abc /a/b/c
+        entry_tmpfs xy /x/y
+        entry_binbind runsc "$IT_RUNTIME" /runsc
+} | write_conf "$IT_CONF" "proc a abc xy runsc"
 
 # names_foreign TEXT PATH: a line of TEXT names PATH itself as a mount that
 # is in the way (not only as a directory that was not removed).

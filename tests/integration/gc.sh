@@ -15,11 +15,10 @@
 bg_pids=()
 trap 'kill -KILL "${bg_pids[@]}" 2>/dev/null; it_cleanup' EXIT
 
-# crash_at NAME STACK < SECTIONS: a setup that dies; then gc.
+# crash_at NAME: a setup of $IT_CONF that dies; then gc.
 crash_at() {
         local name=$1 before id
         before=$(ls "$IT_ROOTS")
-        write_conf "$IT_CONF" "$2"
         run_cairn -c "$IT_CONF" setup
         is "$RC" 137 "$name: setup was killed (SIGKILL)"
         id=$(ls "$IT_ROOTS" | grep -vxF -e "$before" -e '')
@@ -36,43 +35,24 @@ crash_at() {
         is "$RC" 0 "$name: a second gc exits 0"
 }
 
-crash_at "crash after 3 entries and 2 of its own mounts" "proc t1 t2 die" <<'EOF_CONF'
-[proc]
-
-[t1]
-plugin = tmpfs
-target = /t1
-
-[t2]
-plugin = tmpfs
-target = /t1/t2/deep
-
-[die]
-plugin = crash
-mounts = /d1 /t1/t2/d2
-EOF_CONF
-crash_at "crash in the first entry, after its mount" "die" <<'EOF_CONF'
-[die]
-plugin = crash
-mounts = /x/y
-EOF_CONF
-crash_at "crash in the first entry, before any mount" "die" <<'EOF_CONF'
-[die]
-plugin = crash
-EOF_CONF
+{
+        entry proc
+        entry_tmpfs t1 /t1
+        entry_tmpfs t2 /t1/t2/deep
+        entry die crash "mounts=/d1 /t1/t2/d2"
+} | write_conf "$IT_CONF" "proc t1 t2 die"
+crash_at "crash after 3 entries and 2 of its own mounts"
+entry die crash mounts=/x/y | write_conf "$IT_CONF" "die"
+crash_at "crash in the first entry, after its mount"
+entry die crash | write_conf "$IT_CONF" "die"
+crash_at "crash in the first entry, before any mount"
 
 # A crashed session can also be finished by `teardown ID` from its journal.
-write_conf "$IT_CONF" "proc t1 die" <<'EOF_CONF'
-[proc]
-
-[t1]
-plugin = tmpfs
-target = /t1
-
-[die]
-plugin = crash
-mounts = /d1 /t1/d2
-EOF_CONF
+{
+        entry proc
+        entry_tmpfs t1 /t1
+        entry die crash "mounts=/d1 /t1/d2"
+} | write_conf "$IT_CONF" "proc t1 die"
 before=$(ls "$IT_ROOTS")
 run_cairn -c "$IT_CONF" setup
 is "$RC" 137 "crash, then teardown: setup was killed (SIGKILL)"
@@ -195,18 +175,11 @@ ids_before=$(ls "$IT_ROOTS")
 shim_cairn CAIRN_SHIM_KILL_AT=write:4 -- "$@" setup
 is "$RC" 137 "list: a setup killed after its 4th journal write"
 id_su=$(ls "$IT_ROOTS" | grep -vxF -e "$ids_before" -e '')
-write_conf "$IT_DIR/fail.conf" "t1 t2 fail" <<'EOF_CONF'
-[t1]
-plugin = tmpfs
-target = /t1
-
-[t2]
-plugin = tmpfs
-target = /t1/t2
-
-[fail]
-plugin = fail
-EOF_CONF
+{
+        entry_tmpfs t1 /t1
+        entry_tmpfs t2 /t1/t2
+        entry fail fail
+} | write_conf "$IT_DIR/fail.conf" "t1 t2 fail"
 ids_before=$(ls "$IT_ROOTS")
 shim_cairn CAIRN_SHIM_FAIL='umount2:*:EBUSY' -- -c "$IT_DIR/fail.conf" setup
 is "$RC" 3 "list: a setup whose rollback cannot unmount exits 3"

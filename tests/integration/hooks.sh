@@ -29,23 +29,15 @@ setup_given() {
         diag "exit $RC, stdout '$OUT', state: $(ls -A "$IT_STATE")"
         return 1
 }
-install -m 0755 "$abs_top_builddir/tests/plugins/.libs/hook.so" "$IT_PLUGINS/" || bail "copy hook.so"
+install -m 0755 "$IT_MODULES/check/hook.so" "$IT_PLUGINS/" || bail "copy hook.so"
 
 # ---- a hook's mount with helpers' mounts inside it ---------------------------
 
-write_conf "$IT_CONF" "a b t" <<EOF_CONF
-[a]
-plugin = hook
-target = /h
-
-[b]
-plugin = hook
-target = /h/k
-
-[t]
-plugin = tmpfs
-target = /h/k/x
-EOF_CONF
+{
+        entry a hook target=/h
+        entry b hook target=/h/k
+        entry_tmpfs t /h/k/x
+} | write_conf "$IT_CONF" "a b t"
 setup_root "hooks around a tmpfs" -c "$IT_CONF" || done_testing
 is "$(mounts_under "$ROOT" | wc -l)" 3 "three mounts: two by the hooks' plugin itself, one by the helpers"
 run_cairn -c "$IT_CONF" teardown "$ROOT"
@@ -57,17 +49,10 @@ assert_gone "hooks around a tmpfs" "$ROOT" "$ID"
 
 rootfs=$IT_DIR/bundle/rootfs
 mkdir -p "$rootfs"
-write_conf "$IT_CONF" "ch bb" <<EOF_CONF
-[ch]
-plugin = hook
-target = /c
-crash_once = $IT_DIR/crashed-once
-
-[bb]
-plugin = binbind
-source = $IT_RUNTIME
-target = /tool
-EOF_CONF
+{
+        entry ch hook target=/c crash_once="$IT_DIR/crashed-once"
+        entry_binbind bb "$IT_RUNTIME" /tool
+} | write_conf "$IT_CONF" "ch bb"
 setup_given "crashing hook" || done_testing
 run_cairn -c "$IT_CONF" teardown "$ID"
 is "$RC" 137 "teardown killed in the hook's teardown (after /tool was unmounted and removed)"
@@ -88,12 +73,7 @@ rm -f "$rootfs/tool"
 
 # Killed right after /tool's unmount (before its record and its removal):
 # the gc after it finds at /tool the runtime's file, not cairn's empty one.
-write_conf "$IT_CONF" "bb" <<EOF_CONF
-[bb]
-plugin = binbind
-source = $IT_RUNTIME
-target = /tool
-EOF_CONF
+entry_binbind bb "$IT_RUNTIME" /tool | write_conf "$IT_CONF" "bb"
 setup_given "changed mount point" || done_testing
 shim_cairn CAIRN_SHIM_KILL_AT=umount2:1 -- -c "$IT_CONF" teardown "$ID"
 is "$RC" 137 "teardown killed right after unmounting /tool"
@@ -115,12 +95,7 @@ rm -f "$rootfs/tool"
 # mount.
 hostetc=$IT_HOST/etc
 mkdir -p "$hostetc" && : >"$hostetc/x" || bail "make $hostetc/x"
-write_conf "$IT_CONF" "ex" <<EOF_CONF
-[ex]
-plugin = binbind
-source = $IT_RUNTIME
-target = /etc/x
-EOF_CONF
+entry_binbind ex "$IT_RUNTIME" /etc/x | write_conf "$IT_CONF" "ex"
 setup_root "foreign mount over a parent" -c "$IT_CONF" || done_testing
 td_kill=umount2:1
 grep -q '^[0-9]* mounted ' "$IT_STATE/$ID.journal" && td_kill=write:2
@@ -140,12 +115,7 @@ check "the host's x is still there" test -f "$hostetc/x"
 # A rootfs that is a mount of its own from before setup (an OCI bundle's,
 # say) holds what cairn makes in it; it hides nothing.  A teardown killed
 # after removing /etc/d/x and /etc/d: gc finishes, exit 0.
-write_conf "$IT_CONF" "exd" <<EOF_CONF
-[exd]
-plugin = binbind
-source = $IT_RUNTIME
-target = /etc/d/x
-EOF_CONF
+entry_binbind exd "$IT_RUNTIME" /etc/d/x | write_conf "$IT_CONF" "exd"
 rootfs=$IT_DIR/bundle/rootfs
 mkdir -p "$rootfs" && mount -t tmpfs bundle "$rootfs" || bail "mount a tmpfs rootfs"
 run_cairn -c "$IT_CONF" setup --root "$rootfs"
@@ -161,11 +131,7 @@ umount "$rootfs"
 
 # ---- a setup that dies right after a mount; a foreign mount on top ------------
 
-write_conf "$IT_CONF" "die" <<EOF_CONF
-[die]
-plugin = crash
-mounts = /m
-EOF_CONF
+entry die crash mounts=/m | write_conf "$IT_CONF" "die"
 before=$(ls "$IT_ROOTS")
 run_cairn -c "$IT_CONF" setup
 is "$RC" 137 "setup killed right after its mount"
@@ -201,11 +167,7 @@ killed_setup() {
 # The mount is on record (with the mount point it needs) but was never
 # attached; its unique ID is what tells cairn's mount from one that
 # someone puts at that place afterwards: gc must not unmount that one.
-write_conf "$IT_CONF" "p" <<EOF_CONF
-[p]
-plugin = proc
-target = /p
-EOF_CONF
+entry p proc target=/p | write_conf "$IT_CONF" "p"
 killed_setup CAIRN_SHIM_KILL_BEFORE=move_mount:1 "setup killed before it attaches its mount"
 check "the mount is on record, without the ID mountinfo knows" \
         sh -c 'grep -q "^[0-9]* mount /p proc " "$1" && ! grep -q "^[0-9]* mounted " "$1"' sh "$IT_STATE/$id.journal"

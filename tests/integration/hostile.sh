@@ -21,7 +21,7 @@
 . "$(dirname "$0")/lib.sh"
 
 # The swap plugin is ours: lib.sh does not copy it.
-install -m 0755 "$abs_top_builddir/tests/plugins/.libs/swap.so" "$IT_PLUGINS/" ||
+install -m 0755 "$IT_MODULES/check/swap.so" "$IT_PLUGINS/" ||
         bail "copy test plugin swap.so"
 
 # A hang (a FIFO opened for reading, say) is a failure, not a stuck test:

@@ -17,7 +17,7 @@
 . "$(dirname "$0")/lib.sh"
 
 export LC_ALL=C
-install -m 0755 "$abs_top_builddir/tests/plugins/.libs/hook.so" "$IT_PLUGINS/" ||
+install -m 0755 "$IT_MODULES/check/hook.so" "$IT_PLUGINS/" ||
         bail "copy test plugin hook.so"
 
 write_conf "$IT_CONF" "t u" <<EOF_CONF

@@ -9,9 +9,9 @@
 #   failed test leaves mounted dies with the namespace;
 # - gives it a scratch directory with its own root_parent, state_dir, empty
 #   confdir and plugin directory (the built plugins plus the test plugins);
-# - TAP helpers (ok / not_ok / check / is / done_testing; the plan comes
-#   last) and checkers that read /proc/self/mountinfo and look inside the
-#   root, never at cairn's own account of what it did.
+# - the TAP helpers of tests/tap.sh (the plan comes last), and checkers
+#   that read /proc/self/mountinfo and look inside the root, never at
+#   cairn's own account of what it did.
 #
 # Not root, or no private namespace: the test fails (Bail out!); it never
 # skips.  IT_KEEP=1 keeps the scratch directory for a post-mortem.
@@ -23,63 +23,8 @@ fi
 set -u
 umask 022
 
-IT_N=0
-IT_FAILED=0
-
-diag() {
-        local line
-        for line in "$@"; do
-                printf '%s\n' "$line" | sed 's/^/# /'
-        done
-}
-
-ok() {
-        IT_N=$((IT_N + 1))
-        echo "ok $IT_N - $*"
-}
-
-not_ok() {
-        IT_N=$((IT_N + 1))
-        IT_FAILED=$((IT_FAILED + 1))
-        echo "not ok $IT_N - $*"
-}
-
-bail() {
-        echo "not ok $((IT_N + 1)) - $*"
-        echo "Bail out! $*"
-        exit 1
-}
-
-# check DESCRIPTION COMMAND [ARG...]: one TAP line, ok if COMMAND succeeds
-# (its output goes to stderr, the log, not into the TAP stream).
-check() {
-        local desc=$1
-        shift
-        if "$@" >&2; then
-                ok "$desc"
-        else
-                not_ok "$desc"
-                diag "failed: $*"
-        fi
-}
-
-# is GOT EXPECTED DESCRIPTION
-is() {
-        if [ "$1" = "$2" ]; then
-                ok "$3"
-        else
-                not_ok "$3"
-                diag "expected: '$2'" "     got: '$1'"
-        fi
-}
-
-# The plan, last; the exit status stays 0 (the "not ok" lines are the
-# failures; a non-zero exit would be counted as an extra error).
-done_testing() {
-        echo "1..$IT_N"
-        [ "$IT_FAILED" -eq 0 ] || diag "$IT_FAILED of $IT_N failed"
-        exit 0
-}
+# ok, not_ok, check, is, diag, bail, done_testing.
+. "$(dirname "${BASH_SOURCE[0]}")/../tap.sh"
 
 # ---- root and a private mount namespace -------------------------------------
 
@@ -150,9 +95,14 @@ IT_HOST=$IT_DIR/host         # "host" files bound into roots
 IT_CONF=$IT_DIR/cairn.conf
 mkdir -p "$IT_ROOTS" "$IT_STATE" "$IT_CONFD" "$IT_PLUGINS" "$IT_HOST" || bail "mkdir $IT_DIR/*"
 
+# The built modules: IT_MODULES/pkglib/NAME.so, the built-in plugins;
+# IT_MODULES/check/NAME.so, the test plugins and the fault shim
+# (tests/Makemodule.am).
+IT_MODULES=$abs_top_builddir/tests/modules
+
 # The plugin directory: the built-in plugins and the test plugins.
-for p in "$abs_top_builddir"/plugins/.libs/{proc,binbind,kvm,devices}.so \
-        "$abs_top_builddir"/tests/plugins/.libs/{fail,tmpfs,symlink,crash}.so; do
+for p in "$IT_MODULES"/pkglib/{proc,binbind,kvm,devices}.so \
+        "$IT_MODULES"/check/{fail,tmpfs,symlink,crash}.so; do
         [ -f "$p" ] || bail "plugin $p not built"
         install -m 0755 "$p" "$IT_PLUGINS/" || bail "copy $p"
 done
@@ -179,6 +129,27 @@ cairn_section() {
 write_conf() {
         { cairn_section "$2"; cat; } >"$1"
 }
+
+# The sections for write_conf, one call an entry:
+#   entry NAME [PLUGIN [KEY=VALUE...]]   [NAME], "plugin = PLUGIN" (none:
+#                                        the plugin named as the section),
+#                                        then "KEY = VALUE" each
+#   entry_tmpfs NAME TARGET [KEY=VALUE...]           the test plugin tmpfs
+#   entry_binbind NAME SOURCE TARGET [KEY=VALUE...]  a bind (read-only
+#                                        unless readonly=no)
+# e.g. { entry proc; entry_tmpfs a /a; } | write_conf "$IT_CONF" "proc a"
+entry() {
+        local kv
+        printf '[%s]\n' "$1"
+        [ $# -lt 2 ] || printf 'plugin = %s\n' "$2"
+        shift $(($# < 2 ? $# : 2))
+        for kv; do
+                printf '%s = %s\n' "${kv%%=*}" "${kv#*=}"
+        done
+        echo
+}
+entry_tmpfs() { entry "$1" tmpfs target="$2" "${@:3}"; }
+entry_binbind() { entry "$1" binbind source="$2" target="$3" "${@:4}"; }
 
 # shipped_conf FILE: the shipped conf/cairn.conf, with the scratch
 # directories put into its [cairn] section (and nothing else changed).
@@ -281,7 +252,7 @@ assert_gone() {
 
 # ---- the fault shim (tests/shim/fault.c): crashes and failures on cue ---------
 
-IT_SHIM=$abs_top_builddir/tests/shim/.libs/fault.so
+IT_SHIM=$IT_MODULES/check/fault.so
 
 # shim_cairn SPEC... -- ARG...: run_cairn ARG... with the fault shim preloaded
 # and each SPEC (CAIRN_SHIM_KILL_AT=write:3, CAIRN_SHIM_FAIL=mount:1:EIO,

@@ -30,32 +30,9 @@ fi
 set -u
 umask 022
 
-N=0
-FAILED=0
-
-diag() {
-        local line
-        for line in "$@"; do
-                printf '%s\n' "$line" | sed 's/^/# /'
-        done
-}
-ok() { N=$((N + 1)); echo "ok $N - $*"; }
-not_ok() { N=$((N + 1)); FAILED=$((FAILED + 1)); echo "not ok $N - $*"; }
-skip() { N=$((N + 1)); echo "ok $N # SKIP $*"; }
-bail() {
-        echo "not ok $((N + 1)) - $*"
-        echo "Bail out! $*"
-        exit 1
-}
-# is GOT EXPECTED DESCRIPTION
-is() {
-        if [ "$1" = "$2" ]; then
-                ok "$3"
-        else
-                not_ok "$3"
-                diag "expected: '$2'" "     got: '$1'"
-        fi
-}
+# ok, not_ok, skip, is, diag, bail, done_testing (not lib.sh: this test
+# runs as any user, outside a namespace of its own).
+. "$(dirname "$0")/../tap.sh"
 
 [ -n "${abs_top_builddir:-}" ] && [ -n "${abs_top_srcdir:-}" ] ||
         bail "abs_top_builddir and abs_top_srcdir must be set (run through make check)"
@@ -164,7 +141,7 @@ write_conf() {
         printf '[cairn]\nplugin_dir = "%s"\nstate_dir = "%s"\n%s' "$2" "$TMP/state" "${3:-}" >"$1"
 }
 mkdir -p "$TMP/empty" || bail "mkdir"
-write_conf "$TMP/builtin.conf" "$abs_top_builddir/plugins/.libs"
+write_conf "$TMP/builtin.conf" "$abs_top_builddir/tests/modules/pkglib"
 
 trusted=yes
 if ! "$CAIRN" -q -c "$TMP/builtin.conf" --confdir "$TMP/empty" plugins >"$TMP/plugins.txt" 2>"$TMP/plugins.err"; then
@@ -251,7 +228,7 @@ EOF
 # The settings a check needs, for a config written with the page's example.
 # settings FILE: plugin_dir and state_dir set (commented out in the page)
 settings() {
-        sed -e "s|^;plugin_dir .*|plugin_dir = \"$abs_top_builddir/plugins/.libs\"|" \
+        sed -e "s|^;plugin_dir .*|plugin_dir = \"$abs_top_builddir/tests/modules/pkglib\"|" \
             -e "s|^;state_dir .*|state_dir = \"$TMP/state\"|" "$1"
 }
 # The stack as `cairn check` resolves it, without the FILE:LINE of each line.
@@ -344,6 +321,4 @@ else
         diag "$(cat "$TMP/cc.log")"
 fi
 
-echo "1..$N"
-[ "$FAILED" -eq 0 ] || diag "$FAILED of $N failed"
-exit 0
+done_testing

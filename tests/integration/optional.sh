@@ -4,22 +4,12 @@
 # entries before and after it stay, setup exits 0; teardown is clean.
 . "$(dirname "$0")/lib.sh"
 
-write_conf "$IT_CONF" "proc before boom after" <<'EOF_CONF'
-[proc]
-
-[before]
-plugin = tmpfs
-target = /before
-
-[boom]
-plugin  = fail
-mounts  = /a /b
-control = optional
-
-[after]
-plugin = tmpfs
-target = /after
-EOF_CONF
+{
+        entry proc
+        entry_tmpfs before /before
+        entry boom fail "mounts=/a /b" control=optional
+        entry_tmpfs after /after
+} | write_conf "$IT_CONF" "proc before boom after"
 
 setup_root "optional failure" -c "$IT_CONF" || done_testing
 check "optional failure: the failing plugin ran" grep -q "failing on purpose" <<<"$ERR"

@@ -5,22 +5,12 @@
 # left /proc mounted and the directory behind).
 . "$(dirname "$0")/lib.sh"
 
-write_conf "$IT_CONF" "proc scratch boom after" <<'EOF_CONF'
-[proc]
-
-[scratch]
-plugin = tmpfs
-target = /scratch
-
-[boom]
-plugin = fail
-mounts = /a /b/c
-errno  = EBUSY
-
-[after]
-plugin = tmpfs
-target = /after
-EOF_CONF
+{
+        entry proc
+        entry_tmpfs scratch /scratch
+        entry boom fail "mounts=/a /b/c" errno=EBUSY
+        entry_tmpfs after /after
+} | write_conf "$IT_CONF" "proc scratch boom after"
 
 run_cairn -c "$IT_CONF" setup
 is "$RC" 1 "required failure: setup exits 1"
@@ -33,29 +23,14 @@ check "required failure: no root directory left" dir_is_empty "$IT_ROOTS"
 check "required failure: no journal left" no_journals
 
 # The same with a longer stack before the failure (rollback order, many mounts).
-write_conf "$IT_CONF" "proc t1 t2 t3 t4 boom" <<'EOF_CONF'
-[proc]
-
-[t1]
-plugin = tmpfs
-target = /t1
-
-[t2]
-plugin = tmpfs
-target = /t1/t2
-
-[t3]
-plugin = tmpfs
-target = /t1/t2/t3
-
-[t4]
-plugin = tmpfs
-target = /deep/er/t4
-
-[boom]
-plugin = fail
-mounts = /t1/t2/t3/x
-EOF_CONF
+{
+        entry proc
+        entry_tmpfs t1 /t1
+        entry_tmpfs t2 /t1/t2
+        entry_tmpfs t3 /t1/t2/t3
+        entry_tmpfs t4 /deep/er/t4
+        entry boom fail mounts=/t1/t2/t3/x
+} | write_conf "$IT_CONF" "proc t1 t2 t3 t4 boom"
 
 run_cairn -c "$IT_CONF" setup
 is "$RC" 1 "nested mounts: setup exits 1"

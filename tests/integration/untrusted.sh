@@ -13,7 +13,7 @@ NOBODY=65534
 
 # Our extra test plugins (lib.sh copies a fixed list).
 for p in nosym abi2 newminor abi10; do
-        install -m 0755 "$abs_top_builddir/tests/plugins/.libs/$p.so" "$IT_PLUGINS/" ||
+        install -m 0755 "$IT_MODULES/check/$p.so" "$IT_PLUGINS/" ||
                 bail "copy test plugin $p.so"
 done
 cat >"$IT_DIR/cairn-timeout" <<EOF_WRAP || bail "write the timeout wrapper"

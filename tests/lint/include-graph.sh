@@ -11,6 +11,7 @@ set -u
 : "${abs_top_srcdir:?run through make check}"
 export LC_ALL=C
 lib=$abs_top_srcdir/core/lib
+. "$abs_top_srcdir/tests/tap.sh"
 
 modules=$(cd "$lib" && ls ./*.c ./*.h | sed 's|^\./||; s|\.[ch]$||' | sort -u)
 edges=$(for m in $modules; do
@@ -28,14 +29,11 @@ done
 # tsort prints each loop it finds on stderr, one member a line.
 loops=$( { printf '%s\n' "$edges"; for m in $modules; do echo "$m $m"; done; } | tsort 2>&1 >/dev/null |
         sed -n 's/^tsort: //p' | grep -v 'input contains a loop' | sort -u)
-n=0
 for m in $modules; do
-        n=$((n + 1))
         if printf '%s\n' "$loops" | grep -qx -- "$m"; then
-                echo "not ok $n - $m is in a dependency cycle"
+                not_ok "$m is in a dependency cycle"
         else
-                echo "ok $n - $m is in no dependency cycle"
+                ok "$m is in no dependency cycle"
         fi
 done
-echo "1..$n"
-exit 0
+done_testing

@@ -13,47 +13,39 @@ export LC_ALL=C
 allowed='core/lib/resolve.c@@real = realpath(path, NULL);@@open_real_dir(), for root_parent only: resolved once and opened; the root is made (mkdirat) and opened (openat) relative to that descriptor, and the resolved path is only the name the root is recorded and printed under
 core/cli/cmd_exec.c@@if (syscall(SYS_pivot_root, ".", ".") < 0 || umount2(".", MNT_DETACH) < 0 || chdir("/") < 0)@@exec, after pivot_root into the root (entered by fchdir on its clone, or without the new mount API on its bind onto itself, found by identity): "/" is the root itself'
 
-n=0
-failed=0
+. "$abs_top_srcdir/tests/tap.sh"
+
 found=$(cd "$abs_top_srcdir" && grep -nE '(^|[^f_a-z])(realpath|chdir|chroot)\(' core/*/*.c plugins/*.c |
         grep -vE '^[^:]*:[0-9]+:[[:space:]]*(/?\*|//)' |
         sed -E 's/^([^:]*):[0-9]+:[[:space:]]*/\1@@/; s/[[:space:]]+/ /g')
+listed=$(printf '%s\n' "$allowed" | sed 's/@@[^@]*$//')
 
-echo "$found" | while IFS= read -r line; do
+# (Here-documents, not pipes, feed the loops: ok and not_ok count in this
+# shell, not in a subshell of a pipeline.)
+while IFS= read -r line; do
         [ -n "$line" ] || continue
-        n=$((n + 1))
         file=${line%%@@*}
         code=${line#*@@}
-        if printf '%s\n' "$allowed" | sed 's/@@[^@]*$//' | grep -qxF -- "$file@@$code"; then
-                echo "ok $n - $file: $code (listed, with its reason)"
+        if printf '%s\n' "$listed" | grep -qxF -- "$file@@$code"; then
+                ok "$file: $code (listed, with its reason)"
         else
-                echo "not ok $n - $file: $code: a path call not listed in $0 (is it a root's path used again?)"
+                not_ok "$file: $code: a path call not listed in $0 (is it a root's path used again?)"
         fi
-done >"${TMPDIR:-/tmp}/root-paths.$$"
-cat "${TMPDIR:-/tmp}/root-paths.$$"
-n=$(grep -c '^\(not \)\{0,1\}ok ' "${TMPDIR:-/tmp}/root-paths.$$")
-failed=$(grep -c '^not ok ' "${TMPDIR:-/tmp}/root-paths.$$")
-rm -f "${TMPDIR:-/tmp}/root-paths.$$"
+done <<EOF
+$found
+EOF
 
 # Each listed call is still there (a list that outlived its code says
 # nothing).
-printf '%s\n' "$allowed" | sed 's/@@[^@]*$//' | while IFS= read -r entry; do
+while IFS= read -r entry; do
         file=${entry%%@@*}
         code=${entry#*@@}
         if printf '%s\n' "$found" | grep -qxF -- "$file@@$code"; then
-                echo "ok - listed call still in $file: $code"
+                ok "listed call still in $file: $code"
         else
-                echo "not ok - listed call gone from $file: $code"
+                not_ok "listed call gone from $file: $code"
         fi
-done >"${TMPDIR:-/tmp}/root-paths2.$$"
-while IFS= read -r l; do
-        n=$((n + 1))
-        case $l in
-        "not ok - "*) failed=$((failed + 1)); echo "not ok $n - ${l#not ok - }" ;;
-        *) echo "ok $n - ${l#ok - }" ;;
-        esac
-done <"${TMPDIR:-/tmp}/root-paths2.$$"
-rm -f "${TMPDIR:-/tmp}/root-paths2.$$"
-echo "1..$n"
-[ "$failed" -eq 0 ] || echo "# $failed of $n failed"
-exit 0
+done <<EOF
+$listed
+EOF
+done_testing

@@ -6,34 +6,10 @@
  * rolled back.
  */
 #include <errno.h>
-#include <stdlib.h>
-#include <string.h>
 
 #include <cairn/plugin.h>
 
-static int parse_errno(const char *s)
-{
-        static const struct {
-                const char *name;
-                int value;
-        } names[] = {
-                { "EPERM", EPERM },   { "ENOENT", ENOENT }, { "EIO", EIO },
-                { "ENOMEM", ENOMEM }, { "EACCES", EACCES }, { "EBUSY", EBUSY },
-                { "EEXIST", EEXIST }, { "ENODEV", ENODEV }, { "EINVAL", EINVAL },
-                { "ENOSPC", ENOSPC }, { "EROFS", EROFS },   { "ELOOP", ELOOP },
-        };
-        char *end;
-        long v;
-
-        for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
-                if (strcmp(s, names[i].name) == 0)
-                        return names[i].value;
-        errno = 0;
-        v = strtol(s, &end, 10);
-        if (errno || end == s || *end || v <= 0 || v > 4095)
-                return -1;
-        return (int) v;
-}
+#include "../errno-names.h"
 
 static int fail_setup(struct cairn_ctx *ctx)
 {
@@ -41,7 +17,7 @@ static int fail_setup(struct cairn_ctx *ctx)
         char **mounts = NULL;
         int err, r;
 
-        err = parse_errno(e ? e : "EIO");
+        err = errno_from_name(e ? e : "EIO");
         if (err < 0)
                 return cairn_log_errno(ctx, -EINVAL, "errno = \"%s\" is not an errno name or number",
                                        e);

@@ -51,6 +51,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "../errno-names.h"
+
 enum fn {
         F_MOUNT,
         F_UMOUNT2,
@@ -133,31 +135,6 @@ static void die(const char *what, const char *s)
         _exit(99);
 }
 
-static int parse_errno(const char *s)
-{
-        static const struct {
-                const char *name;
-                int value;
-        } names[] = {
-                { "EPERM", EPERM },   { "ENOENT", ENOENT }, { "EIO", EIO },       { "ENOMEM", ENOMEM },
-                { "EACCES", EACCES }, { "EBUSY", EBUSY },   { "EEXIST", EEXIST }, { "ENODEV", ENODEV },
-                { "EINVAL", EINVAL }, { "ENOSPC", ENOSPC }, { "EROFS", EROFS },   { "ELOOP", ELOOP },
-                { "EINTR", EINTR },   { "ENOSYS", ENOSYS }, { "ENOTDIR", ENOTDIR },
-                { "EAGAIN", EAGAIN }, { "EMFILE", EMFILE }, { "ENOTEMPTY", ENOTEMPTY },
-        };
-        char *end;
-        long v;
-
-        for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
-                if (strcmp(s, names[i].name) == 0)
-                        return names[i].value;
-        errno = 0;
-        v = strtol(s, &end, 10);
-        if (errno || end == s || *end || v <= 0 || v > 4095)
-                return -1;
-        return (int) v;
-}
-
 static int parse_name(const char *s)
 {
         if (strcmp(s, "@any") == 0)
@@ -216,7 +193,7 @@ static void parse_specs(const char *var, enum action action)
                                 die(var, at);
                 }
                 if (err) {
-                        sp->err = parse_errno(err);
+                        sp->err = errno_from_name(err);
                         if (sp->err < 0)
                                 die(var, err);
                 }

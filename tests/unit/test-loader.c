@@ -9,7 +9,7 @@
 #include "loader.h"
 #include "util.h"
 
-#define TEST_PLUGINS TEST_BUILDDIR "/plugins/.libs"
+#define TEST_PLUGINS TEST_BUILDDIR "/modules/check" /* tests/Makemodule.am */
 
 struct fixture {
         char *dir;

@@ -16,29 +16,14 @@ set -u
 : "${abs_top_srcdir:?run through make check}" "${abs_top_builddir:?run through make check}"
 export LC_ALL=C
 
-n=0
-failed=0
-ok() { n=$((n + 1)); echo "ok $n - $*"; }
-not_ok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $*"; }
-diag() { printf '%s\n' "$@" | sed 's/^/# /'; }
-# is GOT EXPECTED DESCRIPTION
-is() {
-        if [ "$1" = "$2" ]; then
-                ok "$3"
-        else
-                not_ok "$3"
-                diag "expected: '$2'" "     got: '$1'"
-        fi
-}
+# ok, not_ok, skip, is, diag, bail, done_testing.
+. "$abs_top_srcdir/tests/tap.sh"
 
 lib=$abs_top_builddir/cairn
 sym=$abs_top_srcdir/core/libcairn.sym
 header=$abs_top_srcdir/core/include/cairn/plugin.h
-if [ ! -f "$lib" ] || [ ! -f "$sym" ] || [ ! -f "$header" ]; then
-        echo "Bail out! missing $lib, $sym or $header"
-        exit 1
-fi
-tmp=$(mktemp -d /tmp/cairn-exports.XXXXXX) || { echo "Bail out! mktemp"; exit 1; }
+[ -f "$lib" ] && [ -f "$sym" ] && [ -f "$header" ] || bail "missing $lib, $sym or $header"
+tmp=$(mktemp -d /tmp/cairn-exports.XXXXXX) || bail "mktemp"
 trap 'rm -rf "$tmp"' EXIT
 
 # ---- the binary's dynamic symbol table ---------------------------------------
@@ -50,7 +35,7 @@ is "$(head -c 4 "$lib" | od -An -c | tr -d ' ')" '177ELF' "$lib is the program i
 # the program holds a copy of (copy relocations, "stderr@GLIBC_2.2.5":
 # iniparser's archive refers to stderr).
 nm -D --defined-only "$lib" | awk '$2 != "A" && $3 !~ /@GLIBC_/ { print $3 }' | sort >"$tmp/exported"
-[ -s "$tmp/exported" ] || { echo "Bail out! nm -D found nothing in $lib"; exit 1; }
+[ -s "$tmp/exported" ] || bail "nm -D found nothing in $lib"
 
 is "$(grep -v '^cairn_' "$tmp/exported" | tr '\n' ' ')" "" \
         "cairn exports only cairn_* symbols"
@@ -70,7 +55,7 @@ is "$(sed 's/@@.*//' "$tmp/exported" | sort | tr '\n' ' ')" "$(tr '\n' ' ' <"$tm
 # Every function the header declares: "cairn_NAME(" at the start of a
 # declaration (after the return type).
 sed -n 's/^[a-z].*[ *]\(cairn_[a-z_0-9]*\)(.*/\1/p' "$header" | sort -u >"$tmp/declared"
-[ -s "$tmp/declared" ] || { echo "Bail out! no function declarations found in $header"; exit 1; }
+[ -s "$tmp/declared" ] || bail "no function declarations found in $header"
 sed -n 's/@@CAIRN_1\(\.[1-9][0-9]*\)\{0,1\}$//p' "$tmp/exported" | sort >"$tmp/api"
 is "$(comm -13 "$tmp/api" "$tmp/declared" | tr '\n' ' ')" "" \
         "every function <cairn/plugin.h> declares is exported under CAIRN_1 or CAIRN_1.MINOR"
@@ -150,9 +135,7 @@ if command -v "$cxx" >/dev/null 2>&1; then
         is "$(nm -u "$tmp/only.o" 2>/dev/null | awk '{ print $2 }' | grep cairn | sort | tr '\n' ' ')" \
                 "cairn_bind cairn_ctx_option " "C++: the API functions have C linkage"
 else
-        ok "# SKIP no C++ compiler ($cxx)"
+        skip "no C++ compiler ($cxx)"
 fi
 
-echo "1..$n"
-[ "$failed" -eq 0 ] || diag "$failed of $n failed"
-exit 0
+done_testing
