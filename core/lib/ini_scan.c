@@ -289,8 +289,9 @@ int ini_scan_buffer(const char *buf, size_t len, const char *label, struct ini_s
                 ini_scan_free(s);
                 return r;
         }
-        /* Each section's keys, now that the array has stopped moving. */
-        for (size_t i = 0, k = 0; i < s->n_sections; k += s->sections[i++].n_keys)
+        /* Each section's keys, now that the array has stopped moving (no
+         * array at all if no section has a key). */
+        for (size_t i = 0, k = 0; s->keys && i < s->n_sections; k += s->sections[i++].n_keys)
                 s->sections[i].keys = s->keys + k;
         *ret = s;
         return 0;

@@ -196,7 +196,62 @@ static int look(const char *path, struct stat *ret, bool *ret_cached)
  * gets a descriptor of it: O_PATH (a file), or opened O_RDONLY
  * (TRUST_READ: a regular file, so opening it has no side effect; a
  * directory, TRUST_DIR).  `what` names the file in messages. */
-static int chase(const char *path, const char *what, unsigned flags, int *ret_fd, char **ret_real)
+/* The state of one walk: the symlink-free path so far (`walked`, with
+ * where each of its components starts), what is left to walk (`rest`, in
+ * `todo`), the directory the next component is in (`top`) and the last
+ * thing looked at (`st`). */
+struct walk {
+        char walked[PATH_MAX];
+        size_t lens[MAX_DEPTH], depth;
+        char *todo, *rest;
+        struct stat top, st;
+        unsigned links;
+};
+
+static void walk_done(struct walk *w)
+{
+        free(w->todo);
+}
+
+/* The component just walked into is a symlink: go on from its target
+ * instead (with what was left after it; `more`: there was something). */
+static int walk_follow_link(struct walk *w, bool more, const char *what, bool quiet)
+{
+        char target[PATH_MAX];
+        bool cached;
+        char *next;
+        ssize_t n;
+        int r;
+
+        if (++w->links > MAX_LINKS)
+                return say_errno(-ELOOP, "%s", what);
+        n = readlinkat(AT_FDCWD, w->walked, target, sizeof target - 1);
+        if (n < 0)
+                return say_errno(negative_errno(), "%s: read symlink %s", what, w->walked);
+        target[n] = '\0';
+        if (n == 0) /* as the kernel has it: leads nowhere */
+                return say_errno(-ENOENT, "%s: symlink %s is empty", what, w->walked);
+        next = more ? xasprintf("%s/%s", target, w->rest) : strdup(target);
+        if (!next)
+                return -ENOMEM;
+        free(w->todo);
+        w->rest = w->todo = next;
+        w->walked[w->lens[w->depth]] = '\0'; /* the link is not a step */
+        if (target[0] == '/') {
+                w->depth = 0;
+                w->walked[0] = '\0';
+                r = look("", &w->top, &cached);
+                if (r < 0)
+                        return say_errno(r, "%s: /", what);
+        }
+        w->st = w->top;
+        return 0;
+}
+
+/* Open what the walk found, by its symlink-free path, and make sure it is
+ * what was checked (`st`): the same inode, passing the same checks. */
+static int open_walked(const char *walked, const struct stat *st, unsigned flags, const char *what,
+                       int *ret_fd)
 {
         const bool want_dir = flags & TRUST_DIR, quiet = flags & TRUST_QUIET;
         struct open_how how = {
@@ -205,144 +260,18 @@ static int chase(const char *path, const char *what, unsigned flags, int *ret_fd
                                                  : O_PATH) | O_CLOEXEC,
                 .resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
         };
-        _cleanup_free_ char *todo = NULL;
         _cleanup_close_ int fd = -1;
-        char walked[PATH_MAX] = ""; /* the symlink-free path so far */
-        size_t lens[MAX_DEPTH] = { 0 }, depth = 0;
-        struct stat top, st, fst;
-        unsigned links = 0;
-        bool cached;
-        char *rest;
+        struct stat fst;
         int r;
 
-        if (path[0] != '/')
-                return -EINVAL;
-        todo = strdup(path);
-        if (!todo)
-                return -ENOMEM;
-        r = look("", &top, &cached);
-        if (r < 0)
-                return say_errno(r, "%s: /", what);
-        if (!cached) {
-                r = check_dir(&top, "/", what, quiet);
-                if (r < 0)
-                        return r;
-                cache_put("", &top);
-        }
-        st = top;
-        rest = todo;
-        for (;;) {
-                char *name;
-                size_t len;
-                bool more, slash;
-
-                rest += strspn(rest, "/");
-                if (!*rest)
-                        break; /* the path ends at a directory: st is it */
-                name = rest;
-                rest += strcspn(rest, "/");
-                slash = *rest == '/'; /* "NAME/": NAME must be a directory */
-                if (*rest)
-                        *rest++ = '\0';
-                more = rest[strspn(rest, "/")] != '\0';
-                if (streq(name, "."))
-                        continue;
-                if (streq(name, "..")) {
-                        if (depth > 0)
-                                walked[lens[--depth]] = '\0';
-                        r = look(walked, &st, &cached);
-                        if (r < 0)
-                                return say_errno(r, "%s", what);
-                        top = st;
-                        continue;
-                }
-                len = strlen(walked) + 1 + strlen(name);
-                if (depth + 1 >= MAX_DEPTH || len >= sizeof walked)
-                        return say_errno(-ENAMETOOLONG, "%s", what);
-                lens[depth] = strlen(walked);
-                walked[lens[depth]] = '/';
-                strcpy(walked + lens[depth] + 1, name);
-                r = look(walked, &st, &cached);
-                if (r < 0)
-                        return say_errno(r, "%s", what);
-                if (cached) {
-                        depth++;
-                        top = st;
-                        continue;
-                }
-                /* In a sticky directory that others can write, only what
-                 * root put there: anyone else's entry is theirs to change. */
-                if ((top.st_mode & S_ISVTX) && (top.st_mode & (S_IWGRP | S_IWOTH)) &&
-                    !owner_trusted(st.st_uid)) {
-                        say(quiet, "%s: owned by uid %u, in a directory others can write; "
-                                   "refusing to use %s", walked, (unsigned) st.st_uid, what);
-                        return -EPERM;
-                }
-                if (S_ISLNK(st.st_mode)) {
-                        char target[PATH_MAX];
-                        ssize_t n;
-                        char *next;
-
-                        if (++links > MAX_LINKS)
-                                return say_errno(-ELOOP, "%s", what);
-                        n = readlinkat(AT_FDCWD, walked, target, sizeof target - 1);
-                        if (n < 0)
-                                return say_errno(negative_errno(), "%s: read symlink %s", what, walked);
-                        target[n] = '\0';
-                        if (n == 0) /* as the kernel has it: leads nowhere */
-                                return say_errno(-ENOENT, "%s: symlink %s is empty", what, walked);
-                        next = more || slash ? xasprintf("%s/%s", target, rest) : strdup(target);
-                        if (!next)
-                                return -ENOMEM;
-                        free(todo);
-                        rest = todo = next;
-                        walked[lens[depth]] = '\0'; /* the link is not a step */
-                        if (target[0] == '/') {
-                                depth = 0;
-                                walked[0] = '\0';
-                                r = look("", &top, &cached);
-                                if (r < 0)
-                                        return say_errno(r, "%s: /", what);
-                        }
-                        st = top;
-                        continue;
-                }
-                if (!S_ISDIR(st.st_mode)) {
-                        if (more || slash)
-                                return say_errno(-ENOTDIR, "%s", what);
-                        break; /* the last component, a file */
-                }
-                /* A directory: walked into once checked (the last one by
-                 * check_last(), at the end, and kept only then). */
-                if (more) {
-                        r = check_dir(&st, walked, what, quiet);
-                        if (r < 0)
-                                return r;
-                        cache_put(walked, &st);
-                }
-                depth++;
-                top = st;
-        }
-        r = check_last(&st, what, want_dir, quiet);
-        if (r < 0)
-                return r;
-        if (want_dir && S_ISDIR(st.st_mode))
-                cache_put(walked, &st);
-        if (ret_real) {
-                *ret_real = strdup(*walked ? walked : "/");
-                if (!*ret_real)
-                        return -ENOMEM;
-        }
-        if (!ret_fd)
-                return 0;
-        fd = syscall(SYS_openat2, AT_FDCWD, *walked ? walked : "/", &how, sizeof how);
+        fd = syscall(SYS_openat2, AT_FDCWD, walked, &how, sizeof how);
         if (fd < 0 && errno == ENOSYS) /* valgrind 3.19; the walk found no symlink in it */
-                fd = open(*walked ? walked : "/", how.flags | O_NOFOLLOW);
+                fd = open(walked, how.flags | O_NOFOLLOW);
         if (fd < 0)
                 return say_errno(negative_errno(), "%s", what);
         if (fstat(fd, &fst) < 0)
                 return say_errno(negative_errno(), "%s", what);
-        if (fst.st_dev != st.st_dev || fst.st_ino != st.st_ino) {
+        if (fst.st_dev != st->st_dev || fst.st_ino != st->st_ino) {
                 say(quiet, "%s: changed while it was checked; refusing it", what);
                 return -EPERM;
         }
@@ -351,6 +280,128 @@ static int chase(const char *path, const char *what, unsigned flags, int *ret_fd
                 return r;
         *ret_fd = TAKE_FD(fd);
         return 0;
+}
+
+/* Walk w->rest from w->top, component by component: each directory on
+ * the way checked (and cached), each symlink followed by hand.  At the
+ * end, w->st is what the path names and w->walked its path without a
+ * symlink in it. */
+static int walk_all(struct walk *w, const char *what, bool quiet)
+{
+        bool cached;
+        int r;
+
+        w->st = w->top;
+        w->rest = w->todo;
+        for (;;) {
+                char *name;
+                size_t len;
+                bool more, slash;
+
+                w->rest += strspn(w->rest, "/");
+                if (!*w->rest)
+                        return 0; /* the path ends at a directory: st is it */
+                name = w->rest;
+                w->rest += strcspn(w->rest, "/");
+                slash = *w->rest == '/'; /* "NAME/": NAME must be a directory */
+                if (*w->rest)
+                        *w->rest++ = '\0';
+                more = w->rest[strspn(w->rest, "/")] != '\0';
+                if (streq(name, "."))
+                        continue;
+                if (streq(name, "..")) {
+                        if (w->depth > 0)
+                                w->walked[w->lens[--w->depth]] = '\0';
+                        r = look(w->walked, &w->st, &cached);
+                        if (r < 0)
+                                return say_errno(r, "%s", what);
+                        w->top = w->st;
+                        continue;
+                }
+                len = strlen(w->walked) + 1 + strlen(name);
+                if (w->depth + 1 >= MAX_DEPTH || len >= sizeof w->walked)
+                        return say_errno(-ENAMETOOLONG, "%s", what);
+                w->lens[w->depth] = strlen(w->walked);
+                w->walked[w->lens[w->depth]] = '/';
+                strcpy(w->walked + w->lens[w->depth] + 1, name);
+                r = look(w->walked, &w->st, &cached);
+                if (r < 0)
+                        return say_errno(r, "%s", what);
+                if (cached) {
+                        w->depth++;
+                        w->top = w->st;
+                        continue;
+                }
+                /* In a sticky directory that others can write, only what
+                 * root put there: anyone else's entry is theirs to change. */
+                if ((w->top.st_mode & S_ISVTX) && (w->top.st_mode & (S_IWGRP | S_IWOTH)) &&
+                    !owner_trusted(w->st.st_uid)) {
+                        say(quiet, "%s: owned by uid %u, in a directory others can write; "
+                                   "refusing to use %s", w->walked, (unsigned) w->st.st_uid, what);
+                        return -EPERM;
+                }
+                if (S_ISLNK(w->st.st_mode)) {
+                        /* `name` is in w->todo, which the link replaces. */
+                        r = walk_follow_link(w, more || slash, what, quiet);
+                        if (r < 0)
+                                return r;
+                        continue;
+                }
+                if (!S_ISDIR(w->st.st_mode)) {
+                        if (more || slash)
+                                return say_errno(-ENOTDIR, "%s", what);
+                        return 0; /* the last component, a file */
+                }
+                /* A directory: walked into once checked (the last one by
+                 * check_last(), at the end, and kept only then). */
+                if (more) {
+                        r = check_dir(&w->st, w->walked, what, quiet);
+                        if (r < 0)
+                                return r;
+                        cache_put(w->walked, &w->st);
+                }
+                w->depth++;
+                w->top = w->st;
+        }
+}
+
+static int chase(const char *path, const char *what, unsigned flags, int *ret_fd, char **ret_real)
+{
+        const bool want_dir = flags & TRUST_DIR, quiet = flags & TRUST_QUIET;
+        _cleanup_(walk_done) struct walk w = { .depth = 0 };
+        bool cached;
+        int r;
+
+        if (path[0] != '/')
+                return -EINVAL;
+        w.todo = strdup(path);
+        if (!w.todo)
+                return -ENOMEM;
+        r = look("", &w.top, &cached);
+        if (r < 0)
+                return say_errno(r, "%s: /", what);
+        if (!cached) {
+                r = check_dir(&w.top, "/", what, quiet);
+                if (r < 0)
+                        return r;
+                cache_put("", &w.top);
+        }
+        r = walk_all(&w, what, quiet);
+        if (r < 0)
+                return r;
+        r = check_last(&w.st, what, want_dir, quiet);
+        if (r < 0)
+                return r;
+        if (want_dir && S_ISDIR(w.st.st_mode))
+                cache_put(w.walked, &w.st);
+        if (ret_real) {
+                *ret_real = strdup(*w.walked ? w.walked : "/");
+                if (!*ret_real)
+                        return -ENOMEM;
+        }
+        if (!ret_fd)
+                return 0;
+        return open_walked(*w.walked ? w.walked : "/", &w.st, flags, what, ret_fd);
 }
 
 /* `path` as chase() wants it: absolute. */
