@@ -82,19 +82,11 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 static void write_journal(const uint8_t *p, size_t n)
 {
         int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
-        size_t done = 0;
 
         if (fd < 0)
                 die(path);
-        while (done < n) {
-                ssize_t w = write(fd, p + done, n - done);
-                if (w < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        die("write");
-                }
-                done += (size_t) w;
-        }
+        if (write_all(fd, p, n) < 0)
+                die("write");
         close(fd);
 }
 
