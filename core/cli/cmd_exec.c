@@ -322,7 +322,7 @@ int cmd_exec(struct cli *cli, int argc, char *argv[])
                 child_pid = 0;
         }
 
-        if (engine_teardown(cfg->state_dir, res.id, res.root_fd, l) < 0) {
+        if (engine_teardown(cfg->state_dir, res.id, TAKE_FD(res.root_fd), l) < 0) {
                 log_error("exec: the root %s could not be taken down fully; `cairn teardown %s` "
                           "can finish it", res.root, res.id);
                 if (status == 0)

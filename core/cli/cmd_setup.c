@@ -143,8 +143,11 @@ int cmd_setup(struct cli *cli, int argc, char *argv[])
                 log_error("setup: standard output is closed: nobody would learn the root's path");
                 return EXIT_USAGE;
         }
-        if (cli_load(cli, CFG_DIR_STATE | (o.root ? 0 : CFG_DIR_ROOT_PARENT), &cfg, &l) < 0) {
+        if (cli_load(cli, CFG_DIR_STATE | (o.root ? 0 : CFG_DIR_ROOT_PARENT), &cfg, &l) < 0 ||
+            (o.root && cfg_check_given_root(cfg) < 0)) {
                 given_root_clear(&root);
+                loader_free_at_exit(l);
+                cfg_free(cfg);
                 return EXIT_USAGE;
         }
 
@@ -162,7 +165,7 @@ int cmd_setup(struct cli *cli, int argc, char *argv[])
                 if (status != EXIT_DONE) {
                         /* Nobody learnt the root: take it down again. */
                         log_error("writing the root's path failed; tearing it down");
-                        status = engine_teardown(cfg->state_dir, res.id, res.root_fd, l) < 0
+                        status = engine_teardown(cfg->state_dir, res.id, TAKE_FD(res.root_fd), l) < 0
                                          ? EXIT_LEFTOVER
                                          : EXIT_SETUP_FAILED;
                 }

@@ -44,8 +44,6 @@ int cmd_teardown(struct cli *cli, int argc, char *argv[])
                         return EXIT_LEFTOVER;
                 }
                 r = engine_teardown_journal(j, hint, l);
-                if (hint >= 0)
-                        close(hint);
                 loader_free_at_exit(l);
                 return r < 0 ? EXIT_LEFTOVER : EXIT_DONE;
         }

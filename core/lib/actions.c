@@ -486,3 +486,8 @@ CAIRN_API int cairn_open_in_root(struct cairn_ctx *ctx, const char *path, int fl
                 return r;
         return open_beneath(ctx->s->root_fd, path, flags, ret_fd);
 }
+
+uint64_t detached_mount_unique_id(int mnt_fd)
+{
+        return unique_id(mnt_fd);
+}

@@ -41,4 +41,8 @@ struct mount_intent {
 int make_mount_point(struct cairn_ctx *ctx, const char *path, bool dir, struct mount_intent *mi,
                      int *ret_fd);
 
+/* What the undo can know a detached mount (fsmount, open_tree) by: its
+ * unique ID, or 0 where the kernel has none or statmount(2) is refused. */
+uint64_t detached_mount_unique_id(int mnt_fd);
+
 #endif

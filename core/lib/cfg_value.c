@@ -49,6 +49,22 @@ bool cfg_parse_bool(const char *s, bool *ret)
         return false;
 }
 
+bool cfg_size_is_valid(const char *s)
+{
+        size_t digits = s ? strspn(s, "0123456789") : 0;
+        const char *unit = s + digits;
+        unsigned long long n;
+
+        if (digits == 0 || digits > 15)
+                return false;
+        n = strtoull(s, NULL, 10);
+        if (n == 0)
+                return false;
+        if (streq(unit, "%"))
+                return n <= 100;
+        return !*unit || (strchr("kKmMgG", *unit) && !unit[1]);
+}
+
 int cfg_split_words(const char *s, char ***ret)
 {
         _cleanup_strv_free_ char **v = NULL;

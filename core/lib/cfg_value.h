@@ -15,6 +15,9 @@
 
 /* Octal permission bits 0..07777 ("0755", "755"); false otherwise. */
 bool cfg_parse_mode(const char *s, mode_t *ret);
+/* A filesystem size as tmpfs takes it: digits with an optional k, m or g
+ * (either case), or digits and "%" (of memory, 1 to 100).  Not 0. */
+bool cfg_size_is_valid(const char *s);
 /* yes/no, true/false, on/off, 1/0, case-insensitive; false otherwise. */
 bool cfg_parse_bool(const char *s, bool *ret);
 /* Split words separated by blanks and/or commas into a NULL-terminated

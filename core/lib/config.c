@@ -40,6 +40,7 @@
 
 #define CAIRN_DEFAULT_ROOT_PARENT "/tmp"
 #define CAIRN_DEFAULT_ROOT_MODE 0755
+#define CAIRN_DEFAULT_ROOT_SIZE "64m"
 
 /* ---- entries --------------------------------------------------------------- */
 
@@ -65,6 +66,7 @@ void cfg_free(struct cfg *cfg)
         free(cfg->plugin_dir);
         free(cfg->state_dir);
         free(cfg->root_parent);
+        free(cfg->root_size);
         strv_freep(&cfg->files);
         free(cfg);
 }
@@ -213,12 +215,38 @@ static int cairn_key(const struct load *l, const char *file,
                 (void) cfg_parse_mode(value, &cfg->root_mode);
                 return 0;
         }
+        if (streq(k->name, "root_fs")) {
+                static const char *const kinds[] = { "tmpfs", "dir", NULL };
+
+                r = cfg_check_value(CAIRN_OPT_CHOICE, kinds, value, &p);
+                if (r < 0)
+                        return r;
+                cfg->root_fs = streq(value, "dir") ? CFG_ROOT_DIR : CFG_ROOT_TMPFS;
+                return 0;
+        }
+        if (streq(k->name, "root_size")) {
+                if (!cfg_size_is_valid(value))
+                        return cfg_error(&p, "\"%s\" is not a size (a number of bytes, with k, m or g, "
+                                             "or a percentage of memory: 64m, 1g, 10%%)", value);
+                free(cfg->root_size);
+                cfg->root_size = TAKE_PTR(value);
+                return 0;
+        }
+        if (streq(k->name, "root_readonly")) {
+                r = cfg_check_value(CAIRN_OPT_BOOL, NULL, value, &p);
+                if (r < 0)
+                        return r;
+                (void) cfg_parse_bool(value, &cfg->root_readonly);
+                cfg->root_readonly_where = (struct cfg_location) { file, k->line };
+                return 0;
+        }
         if (streq(k->name, "stack")) {
                 *stack = TAKE_PTR(value);
                 *stack_line = k->line;
                 return 0;
         }
-        return cfg_error(&p, "unknown key (accepted: plugin_dir, state_dir, root_parent, root_mode, stack)");
+        return cfg_error(&p, "unknown key (accepted: plugin_dir, state_dir, root_parent, root_mode, "
+                             "root_fs, root_size, root_readonly, stack)");
 }
 
 static int cairn_section(const struct load *l, const struct ini_file *f, const char *file,
@@ -522,7 +550,8 @@ static int load(const char *path, const char *confdir, const struct cfg_vars *va
         cfg->state_dir = strdup(CAIRN_STATE_DIR);
         cfg->root_parent = strdup(CAIRN_DEFAULT_ROOT_PARENT);
         cfg->root_mode = CAIRN_DEFAULT_ROOT_MODE;
-        if (!cfg->plugin_dir || !cfg->state_dir || !cfg->root_parent)
+        cfg->root_size = strdup(CAIRN_DEFAULT_ROOT_SIZE);
+        if (!cfg->plugin_dir || !cfg->state_dir || !cfg->root_parent || !cfg->root_size)
                 return log_errno(-ENOMEM, "%s", path);
 
         l = (struct load) {
@@ -572,6 +601,17 @@ int cfg_load(const char *path, const char *confdir, const struct cfg_vars *vars,
 int cfg_load_settings(const char *path, const char *confdir, struct cfg **ret)
 {
         return load(path, confdir, NULL, true, ret);
+}
+
+int cfg_check_given_root(const struct cfg *cfg)
+{
+        struct cfg_place p = { cfg->root_readonly_where.file, cfg->root_readonly_where.line, "cairn",
+                               "root_readonly" };
+
+        if (!cfg->root_readonly)
+                return 0;
+        return cfg_error(&p, "--root DIR is the caller's directory, which cairn does not make "
+                             "read-only (make it so yourself, as a runtime does a read-only rootfs)");
 }
 
 const char *cfg_entry_value(const struct cfg_entry *e, const char *key)

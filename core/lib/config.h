@@ -59,13 +59,22 @@ struct cfg_entry {
         const char *plugin_path; /* owned by the loader */
 };
 
+enum cfg_root_fs {
+        CFG_ROOT_TMPFS = 0, /* a root cairn makes gets a fresh tmpfs */
+        CFG_ROOT_DIR,       /* a plain directory in root_parent */
+};
+
 struct cfg {
         char *plugin_dir;  /* [cairn] plugin_dir, default CAIRN_PLUGIN_DIR */
         char *state_dir;   /* default CAIRN_STATE_DIR (/run/cairn) */
         char *root_parent; /* default /tmp */
         mode_t root_mode;  /* default 0755 */
+        enum cfg_root_fs root_fs; /* default tmpfs */
+        char *root_size;   /* the tmpfs root's size= (default 64m) */
+        bool root_readonly; /* the root's own mount made read-only once set up */
         /* Where each was set (file NULL: the default). */
-        struct cfg_location plugin_dir_where, state_dir_where, root_parent_where;
+        struct cfg_location plugin_dir_where, state_dir_where, root_parent_where,
+                root_readonly_where;
         struct cfg_entry *entries; /* stack order, then drop-ins' additions */
         size_t n_entries;
         char **files; /* NULL-terminated: every file read, in order */
@@ -97,6 +106,10 @@ int cfg_load_settings(const char *path, const char *confdir, struct cfg **ret);
 #define CFG_DIR_STATE_MAY_LACK (1u << 2)
 #define CFG_DIR_ROOT_PARENT (1u << 3)
 int cfg_check_dirs(const struct cfg *cfg, unsigned what);
+
+/* Whether the config can build into a --root directory: not with
+ * root_readonly (an error at that key: exit 2). */
+int cfg_check_given_root(const struct cfg *cfg);
 
 /* The entry's value for a key: the configured one, else the plugin's
  * declared default, else NULL. */

@@ -23,6 +23,9 @@ struct session {
         int root_fd;
         /* root_fd's st_dev and st_ino, once asked (0 0: not yet). */
         uint64_t root_dev, root_ino;
+        /* A root cairn made: the directory's own st_dev and st_ino (its
+         * J_ROOTID), which differ from root_fd's once a tmpfs is on it. */
+        uint64_t made_dev, made_ino;
         bool owned_root;
         struct journal *j;
         struct mountinfo *mounts; /* loaded on first need by undo */

@@ -48,7 +48,8 @@ int engine_setup(const struct cfg *cfg, struct loader *loader, const struct setu
 void setup_result_clear(struct setup_result *r);
 
 /* Take down the session named by its id or root path (session_find()).
- * `root_fd`: the caller's descriptor of the session's root, or -1.  0:
+ * `root_fd`: a descriptor of the session's root, or -1; taken (closed):
+ * a descriptor in the root's own mount would keep it busy.  0:
  * nothing left (also when there was no such session: teardown is
  * idempotent); -EBUSY: something could not be undone (named; journal
  * kept); -EINVAL: not a session id or absolute root path. */
@@ -56,7 +57,7 @@ int engine_teardown(const char *state_dir, const char *root_or_id, int root_fd, 
 
 /* The same for a journal already opened and locked; takes it.
  * `root_hint`: a descriptor of the directory the caller was asked about,
- * used if it is the session's root (-1: none). */
+ * used if it is the session's root (-1: none); taken (closed) too. */
 int engine_teardown_journal(struct journal *j, int root_hint, struct loader *loader);
 
 #endif

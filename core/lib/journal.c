@@ -15,9 +15,10 @@
 #include "util.h"
 
 /* 2: J_MOUNT's unique mount ID (a third field).  3: J_ROOTID, the root
- * directory's identity.  A cairn reads journals of its version and older
- * ones, and says so of a newer one. */
-#define JOURNAL_VERSION "3"
+ * directory's identity.  4: J_ROOTFS, the tmpfs (or bind) on a root cairn
+ * made.  A cairn reads journals of its version and older ones, and says
+ * so of a newer one. */
+#define JOURNAL_VERSION "4"
 
 static const char *const type_names[_J_MAX] = {
         [J_SESSION] = "session", [J_ROOT] = "root",       [J_OWNER] = "owner",
@@ -25,7 +26,7 @@ static const char *const type_names[_J_MAX] = {
         [J_END] = "end",         [J_MKDIR] = "mkdir",     [J_CREATE] = "create",
         [J_MOUNT] = "mount",     [J_MOUNTED] = "mounted", [J_UNDONE] = "undone",
         [J_MODE] = "mode",       [J_READY] = "ready",     [J_FAILED] = "failed",
-        [J_TEARDOWN] = "teardown", [J_ROOTID] = "rootid",
+        [J_TEARDOWN] = "teardown", [J_ROOTID] = "rootid", [J_ROOTFS] = "rootfs",
 };
 
 /* Which arguments each type carries: s = string, n = number. */
@@ -34,7 +35,7 @@ static const char *const type_args[_J_MAX] = {
         [J_OPT] = "ss",     [J_SKIP] = "ss",  [J_END] = "ss",     [J_MKDIR] = "srn",
         [J_CREATE] = "srn", [J_MOUNT] = "ssn", [J_MOUNTED] = "rn", [J_UNDONE] = "r",
         [J_MODE] = "n",     [J_READY] = "",   [J_FAILED] = "",    [J_TEARDOWN] = "",
-        [J_ROOTID] = "rn",
+        [J_ROOTID] = "rn",  [J_ROOTFS] = "sn",
 };
 
 bool session_id_is_valid(const char *id)
@@ -336,6 +337,7 @@ bad:
 /* What the records read so far have set up, for checking the next one. */
 struct reading {
         bool root_id; /* a J_ROOTID was read */
+        bool root_fs; /* a J_ROOTFS was read */
         bool owner;   /* a J_OWNER was read */
         bool entry;   /* inside an entry: its J_ENTRY read, its end not yet */
 };
@@ -385,6 +387,14 @@ static const char *record_problem(const struct journal *j, struct reading *st,
                         return "a second root identity";
                 st->root_id = true;
                 return rec->n ? NULL : "no inode number";
+        case J_ROOTFS:
+                if (st->root_fs)
+                        return "a second root mount";
+                st->root_fs = true;
+                if (!streq(j->recs[1].b, "owned"))
+                        return "a root mount on a root cairn did not make";
+                return streq(rec->a, "tmpfs") || streq(rec->a, "bind") ? NULL
+                                                                      : "not \"tmpfs\" or \"bind\"";
         case J_OWNER:
                 if (st->owner)
                         return "a second owner";
@@ -416,11 +426,12 @@ static const char *record_problem(const struct journal *j, struct reading *st,
                                : "not a normalized path inside the root";
         case J_MOUNTED:
                 ref = journal_find(j, rec->ref);
-                return ref && ref->type == J_MOUNT ? NULL : "refers to no mount record";
+                return ref && (ref->type == J_MOUNT || ref->type == J_ROOTFS) ? NULL
+                                                                              : "refers to no mount record";
         case J_UNDONE:
                 ref = journal_find(j, rec->ref);
                 return ref && (ref->type == J_ROOT || ref->type == J_ENTRY || ref->type == J_MKDIR ||
-                               ref->type == J_CREATE || ref->type == J_MOUNT)
+                               ref->type == J_CREATE || ref->type == J_MOUNT || ref->type == J_ROOTFS)
                                ? NULL
                                : "refers to no record that can be undone";
         case J_READY:
@@ -673,12 +684,24 @@ int journal_head_read(const char *path, struct journal_head *ret)
 void journal_root(const struct journal *j, struct journal_root *ret)
 {
         *ret = (struct journal_root) { .path = j->recs[1].a, .owned = streq(j->recs[1].b, "owned") };
-        for (size_t i = 2; i < j->n_recs; i++)
-                if (j->recs[i].type == J_ROOTID) {
-                        ret->dev = j->recs[i].ref;
-                        ret->ino = j->recs[i].n;
-                        break;
-                }
+        uint64_t fs_seq = 0;
+
+        for (size_t i = 2; i < j->n_recs; i++) {
+                const struct jrec *r = &j->recs[i];
+
+                if (r->type == J_ROOTID) {
+                        ret->dev = r->ref;
+                        ret->ino = r->n;
+                } else if (r->type == J_ROOTFS) {
+                        fs_seq = r->seq;
+                        ret->fs = r->a;
+                        ret->fs_id = r->n;
+                        ret->fs_unique = r->n != 0;
+                } else if (r->type == J_MOUNTED && fs_seq && r->ref == fs_seq)
+                        ret->fs_id = r->n;
+                else if (r->type == J_UNDONE && fs_seq && r->ref == fs_seq)
+                        ret->fs_undone = true;
+        }
 }
 
 int journal_open(const char *path, enum journal_lock lock, struct journal **ret)

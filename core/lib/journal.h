@@ -45,6 +45,10 @@ enum jtype {
         J_TEARDOWN, /* teardown started */
         J_ROOTID,   /* ref, n = st_dev, st_ino of the root directory: what the
                      * session's root is, whatever its path leads to now */
+        J_ROOTFS,   /* a = "tmpfs" | "bind": the mount cairn attaches on a root it
+                     * made (a fresh tmpfs, or the directory bound onto itself to be
+                     * made read-only), n = its unique mount ID (0: unknown, then a
+                     * J_MOUNTED follows the attach) */
         _J_MAX,
 };
 
@@ -94,6 +98,12 @@ struct journal_root {
         const char *path;
         bool owned;
         uint64_t dev, ino;
+        /* The mount on the root (J_ROOTFS): its kind ("tmpfs", "bind"; NULL:
+         * none, the root is a plain directory), its mount ID (unique if
+         * fs_unique, else mountinfo's; 0 unknown) and whether it is undone. */
+        const char *fs;
+        uint64_t fs_id;
+        bool fs_unique, fs_undone;
 };
 
 /* Create STATE_DIR/ID.journal exclusively (-EEXIST if it exists), lock it,
@@ -149,8 +159,8 @@ int journal_commit(struct journal *j);
 int journal_remove(struct journal *j);
 void journal_free(struct journal *j);
 
-/* The session's root, as its J_ROOT and J_ROOTID say (a journal_open()ed
- * one has both J_SESSION and J_ROOT). */
+/* The session's root, as its J_ROOT, J_ROOTID and J_ROOTFS say (a
+ * journal_open()ed one has both J_SESSION and J_ROOT). */
 void journal_root(const struct journal *j, struct journal_root *ret);
 
 /* The record with this seq, or NULL. */

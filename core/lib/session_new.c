@@ -18,6 +18,7 @@
 #include "log.h"
 #include "resolve.h"
 #include "root.h"
+#include "rootfs.h"
 #include "sessions.h"
 #include "trust.h"
 #include "util.h"
@@ -170,10 +171,15 @@ int session_begin(const struct cfg *cfg, struct session *s)
         r = fd_identity(s->root_fd, &s->root_dev, &s->root_ino);
         if (r < 0)
                 return log_errno(r, "stat root %s", s->root);
+        s->made_dev = s->root_dev;
+        s->made_ino = s->root_ino;
         /* What the root is, for teardown to tell it from whatever may be
          * at its path later; with the first action's record (until then
          * the root is an empty directory of the session's own name). */
-        return journal_note(s->j, J_ROOTID, NULL, NULL, s->root_dev, s->root_ino, NULL);
+        r = journal_note(s->j, J_ROOTID, NULL, NULL, s->root_dev, s->root_ino, NULL);
+        if (r >= 0 && rootfs_wanted(cfg))
+                r = rootfs_attach(cfg, s, pfd, id);
+        return r;
 }
 
 /* --root DIR: the session uses an existing directory, which stays as it
@@ -192,6 +198,9 @@ int session_begin_given(const struct cfg *cfg, const struct given_root *given, s
         };
         int r;
 
+        r = cfg_check_given_root(cfg);
+        if (r < 0)
+                return r;
         r = open_state_dir(cfg->state_dir, &sfd);
         if (r < 0)
                 return r;

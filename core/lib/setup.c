@@ -10,6 +10,7 @@
 
 #include "engine.h"
 #include "log.h"
+#include "rootfs.h"
 #include "sessions.h"
 #include "undo.h"
 #include "util.h"
@@ -113,6 +114,8 @@ int engine_setup(const struct cfg *cfg, struct loader *loader, const struct setu
         /* Only now may others use the root. */
         if (r >= 0 && s.owned_root && fchmod(s.root_fd, cfg->root_mode) < 0)
                 r = log_errno(negative_errno(), "chmod %s", s.root);
+        if (r >= 0 && s.owned_root && cfg->root_readonly)
+                r = rootfs_seal(&s);
         if (r >= 0)
                 r = journal_append(s.j, J_READY, NULL, NULL, 0, 0, NULL);
         if (r < 0)

@@ -28,6 +28,7 @@
 #include "log.h"
 #include "mountinfo.h"
 #include "resolve.h"
+#include "rootfs.h"
 #include "trust.h"
 #include "util.h"
 
@@ -40,6 +41,11 @@ struct undo {
         bool *asked;        /* per J_MOUNT index: mount_id asked of statmount() */
         ssize_t *entry_of;  /* per record index: index of its J_ENTRY, -1 */
         char **kept;        /* mount points whose unmount failed this time */
+        /* The J_ROOTFS "tmpfs" record to undo in this pass, -1: none.
+         * Names cairn made inside that tmpfs go with it: they are not
+         * removed one by one (a workload may have filled them). */
+        ssize_t tmpfs_root;
+        ssize_t bind_root; /* the same for a J_ROOTFS "bind" */
         /* The directory the last record's name was in, kept open for the
          * next (a teardown of many mounts in one directory opens it once),
          * and the working directory to return to: unmounts are made
@@ -146,6 +152,10 @@ static int undo_index(struct undo *u)
                         u->undone[k] = true;
                 if (r->type == J_MOUNTED && (k = index_of(j, r->ref)) >= 0)
                         u->mount_id[k] = r->n;
+                if (r->type == J_ROOTFS && streq(r->a, "tmpfs"))
+                        u->tmpfs_root = (ssize_t) i;
+                if (r->type == J_ROOTFS && streq(r->a, "bind"))
+                        u->bind_root = (ssize_t) i;
         }
         return 0;
 }
@@ -573,7 +583,7 @@ static int undo_root(struct undo *u, const struct jrec *r)
                 return 0;
         leave_dirs(u);
         if (holds_kept(u, "/")) {
-                log_error("%s: not removed: a mount in it was left in place", r->a);
+                log_error("%s: not removed: a mount on or in it was left in place", r->a);
                 return -EBUSY;
         }
         copy = strdup(r->a);
@@ -586,10 +596,10 @@ static int undo_root(struct undo *u, const struct jrec *r)
         base = basename(copy2);
         /* Only the directory cairn made: another one put at its name since
          * (the root renamed away, or gone after a crash) is left alone. */
-        if (u->s->root_ino) {
+        if (u->s->made_ino) {
                 if (fstatat(dfd, base, &st, AT_SYMLINK_NOFOLLOW) < 0)
                         return errno == ENOENT ? 0 : log_errno(negative_errno(), "%s: stat", r->a);
-                if ((uint64_t) st.st_dev != u->s->root_dev || (uint64_t) st.st_ino != u->s->root_ino) {
+                if ((uint64_t) st.st_dev != u->s->made_dev || (uint64_t) st.st_ino != u->s->made_ino) {
                         log_notice("%s: not the root cairn made (that one is gone); left in place", r->a);
                         return 0;
                 }
@@ -607,16 +617,97 @@ static int undo_root(struct undo *u, const struct jrec *r)
         return 0;
 }
 
+/* The mount on the root (J_ROOTFS), by its ID: unmounted if it is the
+ * one at the root's path; gone already, 0; else (hidden, or busy with a
+ * mount inside it cairn did not make) named, -EBUSY.  Everything inside
+ * it has been undone: nothing of it may stay open. */
+static int undo_rootfs(struct undo *u, const struct jrec *r, uint64_t id)
+{
+        const bool unique = r->n != 0;
+        _cleanup_free_ char *copy = strdup(u->s->root), *copy2 = strdup(u->s->root);
+        _cleanup_close_ int dfd = -1;
+        struct mountinfo *tb;
+        struct statx stx;
+        const char *base, *t;
+        int k;
+
+        if (!copy || !copy2)
+                return -ENOMEM;
+        if (holds_kept(u, "/")) {
+                log_error("%s: not unmounted: a mount in it was left in place", u->s->root);
+                return -EBUSY;
+        }
+        leave_dirs(u);
+        if (u->s->root_fd >= 0)
+                close(TAKE_FD(u->s->root_fd)); /* it would keep the mount busy */
+        dfd = open(dirname(copy), O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (dfd < 0)
+                return errno == ENOENT ? 0 : log_errno(negative_errno(), "%s: open parent", u->s->root);
+        base = basename(copy2);
+        if (statx(dfd, base, AT_SYMLINK_NOFOLLOW, unique ? STATX_MNT_ID_UNIQUE : STATX_MNT_ID, &stx) < 0)
+                return errno == ENOENT ? 0 : log_errno(negative_errno(), "%s: stat", u->s->root);
+        if (unique ? stx.stx_mnt_id != r->n : !id || stx.stx_mnt_id != id) {
+                if (unique) {
+                        k = mount_id_of_unique(r->n, &id);
+                        if (k == -ENOENT)
+                                return 0;
+                        if (k < 0)
+                                return log_errno(k, "%s: cannot look for its %s by its unique ID "
+                                                 "(statmount); left on record", u->s->root, r->a);
+                } else if (mount_gone(u, id) || !id)
+                        return 0; /* !id: the crash came before its mount(2) */
+                log_error("%s: cairn's %s on the root is not at its place (hidden or moved); left in "
+                          "place (teardown can finish once it is back)", u->s->root, r->a);
+                return -EBUSY;
+        }
+        k = umount_in(u, dfd, base);
+        u->here_fd = -1; /* dfd goes */
+        if (k < 0) {
+                _cleanup_free_ char *below = xasprintf("%s/", u->s->root);
+
+                if (k == -EBUSY && below && mounts(u, &tb) >= 0 &&
+                    mountinfo_beneath_except(tb, below, is_cairns, u, &t, NULL))
+                        return log_errno(k, "unmount the %s of root %s: %s is mounted inside it, not "
+                                         "by cairn (left mounted; teardown can finish once it is gone)",
+                                         r->a, u->s->root, t);
+                return log_errno(k, "unmount the %s of root %s (left mounted; teardown can finish later)",
+                                 r->a, u->s->root);
+        }
+        if (u->s->mounts) {
+                mountinfo_free(u->s->mounts);
+                u->s->mounts = NULL;
+        }
+        return 0;
+}
+
+/* Whether record i is a name made inside the tmpfs root that this pass
+ * (from `from`) unmounts: it goes with the tmpfs. */
+static bool in_tmpfs_root(const struct undo *u, size_t from, size_t i)
+{
+        return u->tmpfs_root >= (ssize_t) from && (size_t) u->tmpfs_root < i &&
+               !u->undone[u->tmpfs_root];
+}
+
 int undo_records(struct session *s, size_t from, struct loader *loader)
 {
         struct undo u = { .s = s, .loader = loader, .n = s->j->n_recs,
-                          .dir_fd = -1, .cwd_fd = -1, .here_fd = -1 };
+                          .dir_fd = -1, .cwd_fd = -1, .here_fd = -1, .tmpfs_root = -1,
+                          .bind_root = -1 };
         unsigned failed = 0, unrecorded = 0;
         int r;
 
         r = undo_index(&u);
         if (r < 0)
                 goto out;
+        /* A plain directory root made read-only (root_readonly) by a bind
+         * onto itself: writable again, for the names cairn made in it to
+         * be removed, before that bind is unmounted. */
+        if (u.bind_root >= (ssize_t) from && !u.undone[u.bind_root] && s->root_fd >= 0) {
+                r = rootfs_unseal(s->root_fd);
+                if (r < 0)
+                        log_errno(r, "%s: make the root writable again, to remove what cairn made in it",
+                                  s->root);
+        }
         for (size_t i = u.n; i-- > from;) {
                 const struct jrec *rec = &s->j->recs[i];
                 ssize_t e = u.entry_of[i];
@@ -656,7 +747,17 @@ int undo_records(struct session *s, size_t from, struct loader *loader)
                         break;
                 case J_MKDIR:
                 case J_CREATE:
+                        if (in_tmpfs_root(&u, from, i))
+                                continue;
                         r = undo_remove(&u, rec);
+                        break;
+                case J_ROOTFS:
+                        /* Left mounted: the directory under it stays too. */
+                        r = undo_rootfs(&u, rec, u.mount_id[i]);
+                        if (r < 0 && strv_push(&u.kept, "/") < 0) {
+                                r = -ENOMEM;
+                                goto out;
+                        }
                         break;
                 case J_ROOT:
                         r = undo_root(&u, rec);

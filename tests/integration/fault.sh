@@ -71,9 +71,13 @@ for f in fsopen fsconfig fsmount move_mount open_tree mount_setattr mkdirat mkno
         check "a good setup calls $f (${n_setup[$f]} times)" test "${n_setup[$f]}" -gt 0
 done
 # Where the mounts and made paths are, in the order teardown undoes them.
-mapfile -t undo_mounts < <(awk -v r="$root" '$2 == "mount" { print r $3 }' <<<"$journal" | tac)
-mapfile -t undo_paths < <(awk -v r="$root" '$2 == "mkdir" || $2 == "create" { print r $3 }
+# (The root's own tmpfs, J_ROOTFS, is a mount too; what cairn made inside
+# it is not removed one by one: it goes with the tmpfs.)
+mapfile -t undo_mounts < <(awk -v r="$root" '$2 == "mount" { print r $3 } $2 == "rootfs" { print r }' <<<"$journal" | tac)
+mapfile -t undo_paths < <(awk -v r="$root" '$2 == "rootfs" && $3 == "tmpfs" { t = 1 }
+        !t && ($2 == "mkdir" || $2 == "create") { print r $3 }
         $2 == "root" { print $3 }' <<<"$journal" | tac)
+check "the root is a tmpfs of its own (J_ROOTFS)" grep -q '^[0-9]* rootfs tmpfs ' <<<"$journal"
 
 : >"$counts"
 shim_cairn CAIRN_SHIM_COUNT="$counts" -- -c "$CONF" teardown "$root"
@@ -179,15 +183,28 @@ for f in umount2 unlinkat; do
                 left "rollback, $f call $n fails once"
         done
 done
-# A setup call fails, and so does an undo of its rollback.
+# A setup call fails, and so does an undo of its rollback, once (the
+# retry finishes it): in a tmpfs root, and in a plain directory
+# (root_fs = dir), where the names cairn made are removed one by one.  (In
+# a tmpfs root, an unmount and a removal cannot both fail in one pass: the
+# root's directory is removed only once its tmpfs is unmounted.)
+DIRCONF=$IT_DIR/dir.conf
+sed '/^\[cairn\]/a root_fs = dir' "$CONF" >"$DIRCONF"
 for spec in "move_mount:${n_setup[move_mount]}:EIO,umount2:1:EBUSY" \
         "move_mount:${n_setup[move_mount]}:EIO,unlinkat:1:EBUSY" \
         "mknodat:${n_setup[mknodat]}:EIO,unlinkat:2:EIO" \
         "mount_setattr:1:EIO,umount2:1:EBUSY,unlinkat:1:EBUSY" \
         "fsmount:3:ENOMEM,umount2:2:EBUSY"; do
-        shim_cairn CAIRN_SHIM_FAIL="$spec" -- -c "$CONF" setup
-        is "$RC" 1 "setup with $spec: exit 1"
-        left "setup with $spec"
+        for c in "$CONF" "$DIRCONF"; do
+                sp=$spec
+                [ "$c" = "$CONF" ] && [[ $sp == *umount2*unlinkat* ]] && continue
+                # Without the root's tmpfs, one move_mount fewer.
+                [ "$c" = "$DIRCONF" ] &&
+                        sp=${sp/move_mount:${n_setup[move_mount]}:/move_mount:$((n_setup[move_mount] - 1)):}
+                shim_cairn CAIRN_SHIM_FAIL="$sp" -- -c "$c" setup
+                is "$RC" 1 "setup with $sp (${c##*/}): exit 1"
+                left "setup with $sp (${c##*/})"
+        done
 done
 # For good: setup exits 3, names what it left, keeps the journal; a
 # teardown without the fault finishes.

@@ -15,6 +15,8 @@
 #   - A mount point cairn made is removed only while it is still the empty
 #     file it made.
 . "$(dirname "$0")/lib.sh"
+# Names cairn made are removed one by one only in a plain directory root.
+IT_ROOT_FS=dir
 
 # setup_given DESC: `cairn -c $IT_CONF setup --root $rootfs`; ID is its
 # session (the only journal in state_dir).  One TAP line.

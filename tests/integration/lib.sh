@@ -119,10 +119,13 @@ else
 fi || bail "copy the test runtime"
 chmod 0755 "$IT_RUNTIME"
 
-# The [cairn] section for a scratch config.
+# The [cairn] section for a scratch config.  IT_ROOT_FS=dir: roots are
+# plain directories (root_fs = dir), for tests of how names cairn made in
+# them are removed (in a tmpfs root, the default, they go with the tmpfs).
 cairn_section() {
-        printf '[cairn]\nplugin_dir = %s\nstate_dir = %s\nroot_parent = %s\nstack = %s\n\n' \
-                "$IT_PLUGINS" "$IT_STATE" "$IT_ROOTS" "$1"
+        printf '[cairn]\nplugin_dir = %s\nstate_dir = %s\nroot_parent = %s\n%sstack = %s\n\n' \
+                "$IT_PLUGINS" "$IT_STATE" "$IT_ROOTS" "${IT_ROOT_FS:+root_fs = $IT_ROOT_FS
+}" "$1"
 }
 
 # write_conf FILE STACK < SECTIONS: a config with the scratch directories.

@@ -789,7 +789,8 @@ static const struct bad bad_cases[] = {
 
         /* [cairn] */
         { "cairn_unknown_key", "[cairn]\nroots = /tmp\n", 0, NULL, NULL,
-          "@M:2: [cairn] roots: unknown key (accepted: plugin_dir, state_dir, root_parent, root_mode, stack)" },
+          "@M:2: [cairn] roots: unknown key (accepted: plugin_dir, state_dir, root_parent, root_mode, "
+          "root_fs, root_size, root_readonly, stack)" },
         { "cairn_root_mode_89", "[cairn]\nroot_mode = 0789\n", 0, NULL, NULL,
           "@M:2: [cairn] root_mode: \"0789\" is not an octal mode from 0 to 07777" },
         { "cairn_root_mode_big", "[cairn]\nroot_mode = 010000\n", 0, NULL, NULL,

@@ -78,7 +78,10 @@ static int setup(void **state)
         assert_int_equal(mkdir(f->roots, 0755), 0);
         assert_int_equal(loader_new(NULL, &f->l), 0);
         assert_int_equal(loader_add_static(f->l, &mk), 0);
+        /* A plain directory root: a unit test mounts nothing (the tmpfs
+         * root is the integration tests' business, in a namespace). */
         f->cfg = (struct cfg) { .state_dir = f->state, .root_parent = f->roots, .root_mode = 0755,
+                                .root_fs = CFG_ROOT_DIR, .root_size = (char *) "64m",
                                 .entries = f->entries };
         calls[0] = '\0';
         *state = f;

@@ -205,7 +205,7 @@ static void test_create_with_root(void **state)
         n = read(fd, text, sizeof text - 1);
         close(fd);
         assert_true(n > 0);
-        assert_string_equal(text, strstr(text, "0 session cairn-abcdef 3 "));
+        assert_string_equal(text, strstr(text, "0 session cairn-abcdef 4 "));
         assert_non_null(strstr(text, "\n1 root /srv/rootfs given\n2 rootid 2049 1234567\n"));
         assert_int_equal(journal_head_read(f->path, &h), 0);
         assert_string_equal(h.id, "cairn-abcdef");
