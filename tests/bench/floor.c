@@ -9,6 +9,13 @@
  *       mkdir proc + mount proc nosuid,nodev,noexec; create /runsc + bind
  *       BIN + remount it read-only; mkdir dev + create dev/kvm + bind DEV;
  *       then unmount all three, unlink/rmdir what was made, rmdir the root.
+ *   floor [-p PARENT] [-b BIN] [-d DEV] -t [-R] seed
+ *       the same in a tmpfs root, as cairn's root_fs = tmpfs (the default)
+ *       and today's gVisor make it: a tmpfs (size=64m, mode 0700,
+ *       nosuid,nodev) mounted on the fresh directory first; with -R
+ *       remounted read-only once done (root_readonly); undone by the three
+ *       unmounts, the tmpfs's (what was made in it goes with it) and one
+ *       rmdir.
  *   floor [-p PARENT] [-s SRC] [-r] binds N
  *       N bind mounts of SRC (a file or a directory) at /b0 ... /bN-1 of a
  *       fresh root (read-only with -r: bind + remount), then their undo,
@@ -105,11 +112,13 @@ static void join(char out[static PATH_MAX], const char *root, const char *rel)
         }
 }
 
-static int seed(const char *parent, const char *bin, const char *dev)
+static int seed(const char *parent, const char *bin, const char *dev, int tmpfs, int ro_root)
 {
         char root[PATH_MAX], proc[PATH_MAX], runsc[PATH_MAX], devdir[PATH_MAX], kvm[PATH_MAX];
 
         make_root(parent, root);
+        if (tmpfs && mount("floor", root, "tmpfs", MS_NOSUID | MS_NODEV, "size=64m,mode=0700") < 0)
+                die("mount tmpfs", root);
         join(proc, root, "proc");
         join(runsc, root, "runsc");
         join(devdir, root, "dev");
@@ -125,10 +134,17 @@ static int seed(const char *parent, const char *bin, const char *dev)
         /* The root is 0700 until it is done, as in cairn (root_mode). */
         if (chmod(root, 0755) < 0)
                 die("chmod", root);
+        if (ro_root)
+                xmount(NULL, root, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV);
 
         xumount(kvm);
         xumount(runsc);
         xumount(proc);
+        if (tmpfs) {
+                xumount(root);
+                xrmdir(root);
+                return 0;
+        }
         xunlink(kvm);
         xrmdir(devdir);
         xunlink(runsc);
@@ -173,7 +189,7 @@ static int binds(const char *parent, const char *src, long n, int rdonly)
 
 static void usage(FILE *f)
 {
-        fprintf(f, "Usage: %s [-p PARENT] [-b BIN] [-d DEV] seed\n"
+        fprintf(f, "Usage: %s [-p PARENT] [-b BIN] [-d DEV] [-t [-R]] seed\n"
                    "       %s [-p PARENT] [-s SRC] [-r] binds N\n", prog, prog);
 }
 
@@ -181,21 +197,23 @@ int main(int argc, char *argv[])
 {
         const char *parent = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
         const char *bin = "/bin/true", *dev = "/dev/kvm", *src = NULL;
-        int rdonly = 0, c;
+        int rdonly = 0, tmpfs = 0, ro_root = 0, c;
 
-        while ((c = getopt(argc, argv, "+p:b:d:s:rh")) != -1) {
+        while ((c = getopt(argc, argv, "+p:b:d:s:rtRh")) != -1) {
                 switch (c) {
                 case 'p': parent = optarg; break;
                 case 'b': bin = optarg; break;
                 case 'd': dev = optarg; break;
                 case 's': src = optarg; break;
                 case 'r': rdonly = 1; break;
+                case 't': tmpfs = 1; break;
+                case 'R': ro_root = 1; break;
                 case 'h': usage(stdout); return 0;
                 default: usage(stderr); return 2;
                 }
         }
         if (optind < argc && strcmp(argv[optind], "seed") == 0 && optind + 1 == argc)
-                return seed(parent, bin, dev);
+                return seed(parent, bin, dev, tmpfs, tmpfs && ro_root);
         if (optind < argc && strcmp(argv[optind], "binds") == 0 && optind + 2 == argc) {
                 char *end;
                 long n = strtol(argv[optind + 1], &end, 10);

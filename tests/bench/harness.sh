@@ -58,11 +58,15 @@ if [ -z "${CAIRN_BENCH_WORK:-}" ]; then
 	[ -x "$build/cairn" ] || die "$build/cairn missing: build cairn first"
 	command -v unshare >/dev/null || die "unshare(1) is needed (util-linux)"
 	work=$(mktemp -d /tmp/cairn-bench.XXXXXX)
+	# Roots on a disk filesystem too (BENCH_DISK, /var/tmp): where a
+	# root's directory is made matters once a tmpfs goes on it.
+	disk=$(mktemp -d "${BENCH_DISK:-/var/tmp}/cairn-bench-roots.XXXXXX")
 	rc=0
-	CAIRN_BENCH_WORK=$work unshare --mount --propagation private -- \
+	CAIRN_BENCH_WORK=$work CAIRN_BENCH_DISK=$disk unshare --mount --propagation private -- \
 		bash "${BASH_SOURCE[0]}" "$@" || rc=$?
 	schroot_cleanup "${work##*/}"
 	rmdir "$work" 2>/dev/null || true
+	rmdir "$disk" 2>/dev/null || true
 	exit "$rc"
 fi
 
@@ -95,11 +99,16 @@ cairn_bin=$build/cairn
 head -c 4 "$cairn_bin" | grep -q ELF || die "$cairn_bin is not an ELF program"
 unset LD_LIBRARY_PATH
 
+droots=$CAIRN_BENCH_DISK
+disk_fs=$(stat -f -c %T "$droots")
+
+# The seed's stack with plain directory roots (root_fs = dir), as cairn
+# made every root before root_fs, on a tmpfs.
 cat >"$work/conf/seed.conf" <<EOF
-; The bundled stack (conf/cairn.conf), on a tmpfs.
 [cairn]
 plugin_dir  = $build/tests/modules/pkglib
 root_parent = $roots
+root_fs     = dir
 stack       = proc runsc kvm
 
 [proc]
@@ -126,6 +135,7 @@ make_n_conf() {
 [cairn]
 plugin_dir  = $build/tests/modules/pkglib
 root_parent = $roots
+root_fs     = dir
 EOF
 	# 100 entries a drop-in: a file holds at most 1024 sections and keys.
 	for ((i = 0; i < n; i++)); do
@@ -142,9 +152,25 @@ cairn() { # cairn CONF CONFDIR ARGS... -> the words of one timed command
 mapfile -t c_seed < <(cairn "$work/conf/seed.conf" "$work/conf/empty.d" \
 	--set "runtime=$bin" --set platform=kvm setup)
 mapfile -t c_down < <(cairn "$work/conf/seed.conf" "$work/conf/empty.d" teardown '{}')
-mapfile -t c_exec < <(cairn "$work/conf/seed.conf" "$work/conf/empty.d" \
+mapfile -t c_exec < <(cairn "$work/conf/tmpfs.conf" "$work/conf/empty.d" \
 	--set "runtime=$bin" --set platform=kvm exec -- /runsc)
 cycle=("${c_seed[@]}" :: "${c_down[@]}")
+# As today's gVisor builds it: a tmpfs root (the default), read-only once
+# set up; with root_parent on a tmpfs, and on a disk filesystem.
+sed -e 's/^root_fs .*/root_readonly = yes/' "$work/conf/seed.conf" >"$work/conf/gv.conf"
+sed -e "s|^root_parent .*|root_parent = $droots|" "$work/conf/gv.conf" >"$work/conf/gv-disk.conf"
+# exec: the default tmpfs root (bwrap makes its own, and leaves it writable).
+sed -e '/^root_fs /d' "$work/conf/seed.conf" >"$work/conf/tmpfs.conf"
+sed -e "s|^root_parent .*|root_parent = $droots|" "$work/conf/tmpfs.conf" >"$work/conf/tmpfs-disk.conf"
+gv_cycle() { # CONF -> setup :: teardown
+	cairn "$1" "$work/conf/empty.d" --set "runtime=$bin" --set platform=kvm setup
+	echo ::
+	cairn "$1" "$work/conf/empty.d" teardown '{}'
+}
+mapfile -t gv_cycle_tmpfs < <(gv_cycle "$work/conf/gv.conf")
+mapfile -t gv_cycle_disk < <(gv_cycle "$work/conf/gv-disk.conf")
+mapfile -t c_exec_disk < <(cairn "$work/conf/tmpfs-disk.conf" "$work/conf/empty.d" \
+	--set "runtime=$bin" --set platform=kvm exec -- /runsc)
 # The same stack with state_dir set in the config.
 sed "s|^\\[cairn\\]\$|&\\nstate_dir   = $work/state|" "$work/conf/seed.conf" >"$work/conf/seed-state.conf"
 mapfile -t c_seed_state < <(cairn "$work/conf/seed-state.conf" "$work/conf/empty.d" \
@@ -162,11 +188,12 @@ verify_cairn() {
 
 # Nothing may be left after a row: no mount, no root, no journal.
 check_clean() {
-	if grep -q " $roots/" /proc/self/mountinfo; then
-		grep " $roots/" /proc/self/mountinfo >&2
+	if grep -qE " ($roots|$droots)/" /proc/self/mountinfo; then
+		grep -E " ($roots|$droots)/" /proc/self/mountinfo >&2
 		die "$1: mounts left behind"
 	fi
 	[ -z "$(ls -A "$roots")" ] || die "$1: roots left behind: $(ls -A "$roots")"
+	[ -z "$(ls -A "$droots")" ] || die "$1: roots left behind: $(ls -A "$droots")"
 	[ -z "$(ls -A "$work/state")" ] || die "$1: journals left behind: $(ls -A "$work/state")"
 	[ -z "$(ls -A "$statedir")" ] || die "$1: journals left behind: $(ls -A "$statedir")"
 }
@@ -213,6 +240,10 @@ na() { rows+=("$1|n/a|$2|"); say "$1: n/a: $2"; }
 verify_cairn
 row cycle "cycle: cairn setup+teardown vs floor seed" "$pairs" \
 	"${cycle[@]}" // "$bench/floor" -p "$roots" -b "$bin" -d "$dev" seed
+row gv "cycle, tmpfs root + read-only vs floor -t -R" "$pairs" \
+	"${gv_cycle_tmpfs[@]}" // "$bench/floor" -p "$roots" -b "$bin" -d "$dev" -t -R seed
+row gv_disk "  the same, root_parent on $disk_fs" "$pairs" \
+	"${gv_cycle_disk[@]}" // "$bench/floor" -p "$droots" -b "$bin" -d "$dev" -t -R seed
 row cycle_state "  cycle, state_dir set in the config" "$pairs" \
 	"${c_seed_state[@]}" :: "${c_down_state[@]}" // "$bench/floor" -p "$roots" -b "$bin" -d "$dev" seed
 # What two processes cost before they do anything: the part of the cycle
@@ -224,16 +255,11 @@ row version "  start-up: 2x cairn --version vs floor seed" "$pairs" \
 	"$cairn_bin" --version :: "$cairn_bin" --version // "$bench/floor" -p "$roots" -b "$bin" -d "$dev" seed
 
 if command -v bwrap >/dev/null; then
-	# bwrap builds its mount points in the root it is given: made once
-	# here, where cairn makes them anew in a fresh root every time.
-	broot=$work/bwrap-root
-	mkdir -p "$broot/proc" "$broot/dev"
-	: >"$broot/runsc"
-	: >"$broot/dev/kvm"
-	row exec "exec: cairn exec -- /runsc vs bwrap" "$pairs" \
-		"${c_exec[@]}" // \
-		bwrap --bind "$broot" / --proc /proc --ro-bind "$bin" /runsc \
-		--dev-bind "$dev" /dev/kvm /runsc
+	# The same job: bwrap makes its own tmpfs root, mounts a procfs, binds
+	# the binary read-only and the device, and runs it.
+	bw=(bwrap --proc /proc --ro-bind "$bin" /runsc --dev-bind "$dev" /dev/kvm /runsc)
+	row exec "exec: cairn exec -- /runsc vs bwrap" "$pairs" "${c_exec[@]}" // "${bw[@]}"
+	row exec_disk "  the same, root_parent on $disk_fs" "$pairs" "${c_exec_disk[@]}" // "${bw[@]}"
 else
 	na "exec: cairn exec -- /runsc vs bwrap" "bwrap not installed (apt-get install bubblewrap)"
 fi
@@ -317,7 +343,8 @@ echo "# cairn $(cd "$src" && git describe --always --dirty 2>/dev/null || echo '
 echo "# $(uname -sr), ${cpu:-unknown CPU}, $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "# $pairs pairs (mount(8) and schroot: $pairs_peers, N=1000: $pairs_big) after $warm warm-ups per side;"
 echo "# A = cairn, B = the other; the middle half of the per-pair ratios A/B in parentheses;"
-echo "# state_dir ($statedir unless set) and root_parent on tmpfs, the bound binary on a tmpfs of its own; KVM device: $dev;"
+echo "# state_dir ($statedir unless set) and root_parent on tmpfs (or on $disk_fs where a row says), the bound binary on a tmpfs of its own; KVM device: $dev;"
+echo "# cycle rows: root_fs = dir unless a row says (tmpfs root: root_fs = tmpfs, the default; + read-only: root_readonly = yes)"
 echo "# N rows: N binbind entries (readonly = no) vs N plain binds of the same file"
 printf '%-46s %12s %12s %11s %s\n' "comparison (A vs B)" "median A ms" "median B ms" "median A/B" "(middle half)"
 for r in "${rows[@]}"; do

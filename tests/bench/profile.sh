@@ -51,6 +51,7 @@ cat >"$work/cairn.conf" <<EOF
 plugin_dir  = $build/tests/modules/pkglib
 state_dir   = $work/state
 root_parent = $work/roots
+root_fs = dir
 EOF
 # 100 entries a drop-in: a file holds at most 1024 sections and keys.
 for ((i = 0; i < n; i++)); do
