@@ -26,6 +26,7 @@ static const char *const type_names[_J_MAX] = {
         [J_MOUNT] = "mount",     [J_MOUNTED] = "mounted", [J_UNDONE] = "undone",
         [J_MODE] = "mode",       [J_READY] = "ready",     [J_FAILED] = "failed",
         [J_TEARDOWN] = "teardown", [J_ROOTID] = "rootid",
+        [J_SYMLINK] = "symlink", [J_FILE] = "file",       [J_NODE] = "node",
 };
 
 /* Which arguments each type carries: s = string, n = number. */
@@ -35,6 +36,7 @@ static const char *const type_args[_J_MAX] = {
         [J_CREATE] = "srn", [J_MOUNT] = "ssn", [J_MOUNTED] = "rn", [J_UNDONE] = "r",
         [J_MODE] = "n",     [J_READY] = "",   [J_FAILED] = "",    [J_TEARDOWN] = "",
         [J_ROOTID] = "rn",
+        [J_SYMLINK] = "ssrn", [J_FILE] = "ssrn", [J_NODE] = "ssrn",
 };
 
 bool session_id_is_valid(const char *id)
@@ -345,6 +347,23 @@ static bool is_number(const char *s)
         return s && *s && strspn(s, "0123456789") == strlen(s);
 }
 
+/* A J_SYMLINK, J_FILE or J_NODE: a path inside the root, and what it
+ * is (the undo removes it only if it still is). */
+static const char *file_record_problem(const struct jrec *rec)
+{
+        if (!path_is_normalized_absolute(rec->a) || streq(rec->a, "/"))
+                return "not a normalized path inside the root";
+        switch (rec->type) {
+        case J_SYMLINK:
+                return *rec->b && strlen(rec->b) < PATH_MAX ? NULL : "not a symlink's text";
+        case J_FILE:
+                return is_number(rec->b) && strlen(rec->b) <= 19 ? NULL : "not a file size";
+        default:
+                return streq(rec->b, "char") || streq(rec->b, "block") ? NULL
+                                                                       : "not \"char\" or \"block\"";
+        }
+}
+
 /* Whether `rec`, the record after those in j->recs, is one the steps after
  * can rely on; NULL if so, else why not.  The undo, list and gc read paths,
  * names and references from these records without checking them again. */
@@ -414,13 +433,18 @@ static const char *record_problem(const struct journal *j, struct reading *st,
                 return path_is_normalized_absolute(rec->a) && !streq(rec->a, "/")
                                ? NULL
                                : "not a normalized path inside the root";
+        case J_SYMLINK:
+        case J_FILE:
+        case J_NODE:
+                return file_record_problem(rec);
         case J_MOUNTED:
                 ref = journal_find(j, rec->ref);
                 return ref && ref->type == J_MOUNT ? NULL : "refers to no mount record";
         case J_UNDONE:
                 ref = journal_find(j, rec->ref);
                 return ref && (ref->type == J_ROOT || ref->type == J_ENTRY || ref->type == J_MKDIR ||
-                               ref->type == J_CREATE || ref->type == J_MOUNT)
+                               ref->type == J_CREATE || ref->type == J_MOUNT ||
+                               ref->type == J_SYMLINK || ref->type == J_FILE || ref->type == J_NODE)
                                ? NULL
                                : "refers to no record that can be undone";
         case J_READY:

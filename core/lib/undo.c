@@ -20,6 +20,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <libgen.h>
+#include <limits.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 
@@ -561,6 +562,78 @@ static int undo_remove(struct undo *u, const struct jrec *r)
         return 0;
 }
 
+/* Whether what `stx` describes is still what the J_SYMLINK, J_FILE or
+ * J_NODE `r` says cairn made (a symlink with that text, a regular file
+ * no larger than cairn was to write: a crash may have cut it short, a
+ * device node of that kind). */
+static bool leaf_is_cairns(int dfd, const char *name, const struct jrec *r, const struct statx *stx)
+{
+        char buf[PATH_MAX];
+        uint64_t size;
+        ssize_t n;
+
+        switch (r->type) {
+        case J_SYMLINK:
+                if (!S_ISLNK(stx->stx_mode))
+                        return false;
+                n = readlinkat(dfd, name, buf, sizeof buf);
+                return n >= 0 && (size_t) n == strlen(r->b) && memcmp(buf, r->b, (size_t) n) == 0;
+        case J_FILE:
+                return S_ISREG(stx->stx_mode) && parse_u64(r->b, &size) == 0 && stx->stx_size <= size;
+        case J_NODE:
+                return streq(r->b, "char") ? S_ISCHR(stx->stx_mode) : S_ISBLK(stx->stx_mode);
+        default:
+                return false;
+        }
+}
+
+/* The undo of a J_SYMLINK, J_FILE or J_NODE (ABI 1.3 helpers): unlink
+ * the one name, only from the directory cairn made it in (never through a
+ * mount), and only if it is still what cairn made; something else there
+ * (put in its place since) is left, with a notice. */
+static int undo_leaf(struct undo *u, const struct jrec *r)
+{
+        _cleanup_free_ char *full = NULL;
+        struct statx stx;
+        const char *name;
+        uint64_t dev, ino;
+        int dfd, k;
+
+        full = strjoin(u->s->root, r->a);
+        if (!full)
+                return -ENOMEM;
+        if (holds_kept(u, r->a)) {
+                log_error("%s: not removed: a mount there was left in place", full);
+                return -EBUSY;
+        }
+        if (u->s->root_fd < 0)
+                return 0; /* the root is gone, and everything in it */
+        k = parent_of(u, r->a, &dfd, &name);
+        if (k == -ENOENT)
+                return 0;
+        if (k < 0)
+                return log_errno(k, "%s: open parent", full);
+        if (statx(dfd, name, AT_SYMLINK_NOFOLLOW, STATX_TYPE | STATX_SIZE, &stx) < 0)
+                return errno == ENOENT ? 0 : log_errno(negative_errno(), "%s: stat (left in place)", full);
+        k = parent_identity(u, dfd, &dev, &ino);
+        if (k < 0)
+                return log_errno(k, "%s: stat its directory", full);
+        if (dev != r->ref || ino != r->n) {
+                log_error("%s: not removed: something is mounted over its directory (not by cairn)", full);
+                return -EBUSY;
+        }
+        if (!leaf_is_cairns(dfd, name, r, &stx)) {
+                log_notice("%s: not removed: no longer the %s cairn made (left in place)", full,
+                           jtype_name(r->type));
+                return 0;
+        }
+        if (unlinkat(dfd, name, 0) < 0) {
+                k = negative_errno();
+                return k == -ENOENT ? 0 : removal_refused(u, full, k);
+        }
+        return 0;
+}
+
 static int undo_root(struct undo *u, const struct jrec *r)
 {
         _cleanup_free_ char *copy = NULL, *copy2 = NULL;
@@ -660,6 +733,11 @@ int undo_records(struct session *s, size_t from, struct loader *loader)
                         break;
                 case J_ROOT:
                         r = undo_root(&u, rec);
+                        break;
+                case J_SYMLINK:
+                case J_FILE:
+                case J_NODE:
+                        r = undo_leaf(&u, rec);
                         break;
                 default:
                         continue;
