@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <fcntl.h>
-#include <stdio.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
@@ -503,7 +502,8 @@ CAIRN_API int cairn_bind_fd(struct cairn_ctx *ctx, int source_fd, const char *ta
 {
         unsigned rec = (flags & CAIRN_BIND_RECURSIVE) ? AT_RECURSIVE : 0;
         _cleanup_close_ int mp = -1, tree = -1;
-        struct mount_intent mi = { .what = "bind" };
+        /* "rbind": the undo detaches it with what was cloned beneath. */
+        struct mount_intent mi = { .what = (flags & CAIRN_BIND_RECURSIVE) ? "rbind" : "bind" };
         struct statvfs sv;
         struct stat st;
         int r;
@@ -519,6 +519,13 @@ CAIRN_API int cairn_bind_fd(struct cairn_ctx *ctx, int source_fd, const char *ta
                 struct statvfs src;
                 unsigned long keep = 0;
 
+                /* A remount makes one mount read-only, not the ones beneath
+                 * it: without mount_setattr(AT_RECURSIVE), a recursive
+                 * read-only bind would be read-only only at its top. */
+                if (rec && (flags & CAIRN_BIND_RDONLY))
+                        return cairn_log_errno(ctx, -EOPNOTSUPP, "bind %s: a recursive read-only bind "
+                                               "needs the new mount API (Linux 5.12)", target);
+
                 r = make_mount_point(ctx, target, S_ISDIR(st.st_mode), NULL, &mp);
                 if (r < 0)
                         return r;
@@ -527,7 +534,7 @@ CAIRN_API int cairn_bind_fd(struct cairn_ctx *ctx, int source_fd, const char *ta
                         keep = ((src.f_flag & ST_NOSUID) ? MS_NOSUID : 0) |
                                ((src.f_flag & ST_NODEV) ? MS_NODEV : 0) |
                                ((src.f_flag & ST_NOEXEC) ? MS_NOEXEC : 0);
-                r = legacy_mount(ctx, mp, target, "bind", NULL, source_fd, "none",
+                r = legacy_mount(ctx, mp, target, mi.what, NULL, source_fd, "none",
                                  MS_BIND | (rec ? MS_REC : 0) | keep, NULL, flags & CAIRN_BIND_RDONLY,
                                  &tree);
                 if (r < 0)

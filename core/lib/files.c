@@ -7,7 +7,7 @@
  * anything already there, and journaled first with that directory's
  * identity and what the name will be (J_SYMLINK, J_FILE, J_NODE): the
  * undo (undo.c) removes it only from that directory, and only while it is
- * still that.
+ * still of that kind.
  */
 #include <fcntl.h>
 #include <limits.h>
@@ -133,8 +133,7 @@ CAIRN_API int cairn_write_file(struct cairn_ctx *ctx, const char *path, const vo
         if (fd < 0)
                 return leaf_not_made(ctx, &l, "write", path, negative_errno());
         leaf_done(&l);
-        /* Made: from here on a failure leaves it to the undo (a regular
-         * file no larger than the record says). */
+        /* Made: from here on a failure leaves it to the undo. */
         r = write_all(fd, data, len);
         if (r < 0)
                 return cairn_log_errno(ctx, r, "write %s%s", ctx->s->root, path);

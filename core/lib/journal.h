@@ -47,8 +47,8 @@ enum jtype {
                      * session's root is, whatever its path leads to now */
         /* Files the ABI 1.3 helpers make (a journal of version 3 that has
          * them is not read by a cairn older than they are); each removed
-         * only if it is still what cairn made, from the directory it was
-         * made in: */
+         * only if it is still of the kind cairn made, from the directory
+         * it was made in: */
         J_SYMLINK,  /* a = path inside the root, b = the symlink's text; ref, n = as J_MKDIR */
         J_FILE,     /* a = path inside the root (a regular file), b = the size in
                      * bytes (decimal) it is written with; ref, n = as J_MKDIR */

@@ -20,7 +20,6 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <libgen.h>
-#include <limits.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 
@@ -51,6 +50,12 @@ struct undo {
         int cwd_fd;
         bool in_dir;  /* the working directory is not cwd_fd's */
         int here_fd;  /* ... but this descriptor's (-1: unknown) */
+        /* MNT_DETACH while a recursive bind (J_MOUNT "rbind") is undone:
+         * its top is cairn's, checked by ID as any mount is, and the
+         * mounts cloned with it beneath go with it in one step (an
+         * unmount of the top alone is refused while they are there, and
+         * one of each by its path would go through the sandbox's tree). */
+        int detach;
 };
 
 /* Whether `path` is, or holds, a mount point whose unmount failed: such a
@@ -247,16 +252,16 @@ static int umount_in(struct undo *u, int dfd, const char *name)
         if (u->cwd_fd < 0)
                 u->cwd_fd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
         if (u->in_dir && u->here_fd == dfd)
-                return umount2(name, UMOUNT_NOFOLLOW) < 0 ? negative_errno() : 0;
+                return umount2(name, UMOUNT_NOFOLLOW | u->detach) < 0 ? negative_errno() : 0;
         if (u->cwd_fd >= 0 && fchdir(dfd) == 0) {
                 u->in_dir = true;
                 u->here_fd = dfd;
-                return umount2(name, UMOUNT_NOFOLLOW) < 0 ? negative_errno() : 0;
+                return umount2(name, UMOUNT_NOFOLLOW | u->detach) < 0 ? negative_errno() : 0;
         }
         via = xasprintf("%s/%s", fd_path(dfd, buf), name);
         if (!via)
                 return -ENOMEM;
-        return umount2(via, UMOUNT_NOFOLLOW) < 0 ? negative_errno() : 0;
+        return umount2(via, UMOUNT_NOFOLLOW | u->detach) < 0 ? negative_errno() : 0;
 }
 
 /* mountinfo, read once per undo pass, when first needed. */
@@ -562,24 +567,17 @@ static int undo_remove(struct undo *u, const struct jrec *r)
         return 0;
 }
 
-/* Whether what `stx` describes is still what the J_SYMLINK, J_FILE or
- * J_NODE `r` says cairn made (a symlink with that text, a regular file
- * no larger than cairn was to write: a crash may have cut it short, a
- * device node of that kind). */
-static bool leaf_is_cairns(int dfd, const char *name, const struct jrec *r, const struct statx *stx)
+/* Whether what `stx` describes is still of the kind the J_SYMLINK,
+ * J_FILE or J_NODE `r` says cairn made: a symlink, a regular file (its
+ * contents may have changed: the sandbox may write a file it was given),
+ * a device node of that kind. */
+static bool leaf_is_cairns(const struct jrec *r, const struct statx *stx)
 {
-        char buf[PATH_MAX];
-        uint64_t size;
-        ssize_t n;
-
         switch (r->type) {
         case J_SYMLINK:
-                if (!S_ISLNK(stx->stx_mode))
-                        return false;
-                n = readlinkat(dfd, name, buf, sizeof buf);
-                return n >= 0 && (size_t) n == strlen(r->b) && memcmp(buf, r->b, (size_t) n) == 0;
+                return S_ISLNK(stx->stx_mode);
         case J_FILE:
-                return S_ISREG(stx->stx_mode) && parse_u64(r->b, &size) == 0 && stx->stx_size <= size;
+                return S_ISREG(stx->stx_mode);
         case J_NODE:
                 return streq(r->b, "char") ? S_ISCHR(stx->stx_mode) : S_ISBLK(stx->stx_mode);
         default:
@@ -589,8 +587,8 @@ static bool leaf_is_cairns(int dfd, const char *name, const struct jrec *r, cons
 
 /* The undo of a J_SYMLINK, J_FILE or J_NODE (ABI 1.3 helpers): unlink
  * the one name, only from the directory cairn made it in (never through a
- * mount), and only if it is still what cairn made; something else there
- * (put in its place since) is left, with a notice. */
+ * mount), and only if it is still of the kind cairn made; something else
+ * there (put in its place since) is left, with a notice. */
 static int undo_leaf(struct undo *u, const struct jrec *r)
 {
         _cleanup_free_ char *full = NULL;
@@ -613,7 +611,7 @@ static int undo_leaf(struct undo *u, const struct jrec *r)
                 return 0;
         if (k < 0)
                 return log_errno(k, "%s: open parent", full);
-        if (statx(dfd, name, AT_SYMLINK_NOFOLLOW, STATX_TYPE | STATX_SIZE, &stx) < 0)
+        if (statx(dfd, name, AT_SYMLINK_NOFOLLOW, STATX_TYPE, &stx) < 0)
                 return errno == ENOENT ? 0 : log_errno(negative_errno(), "%s: stat (left in place)", full);
         k = parent_identity(u, dfd, &dev, &ino);
         if (k < 0)
@@ -622,7 +620,7 @@ static int undo_leaf(struct undo *u, const struct jrec *r)
                 log_error("%s: not removed: something is mounted over its directory (not by cairn)", full);
                 return -EBUSY;
         }
-        if (!leaf_is_cairns(dfd, name, r, &stx)) {
+        if (!leaf_is_cairns(r, &stx)) {
                 log_notice("%s: not removed: no longer the %s cairn made (left in place)", full,
                            jtype_name(r->type));
                 return 0;
@@ -721,7 +719,9 @@ int undo_records(struct session *s, size_t from, struct loader *loader)
                 }
                 switch (rec->type) {
                 case J_MOUNT:
+                        u.detach = streq(rec->b, "rbind") ? MNT_DETACH : 0;
                         r = undo_mount(&u, rec, u.mount_id[i]);
+                        u.detach = 0;
                         if (r < 0 && strv_push(&u.kept, rec->a) < 0) {
                                 r = -ENOMEM;
                                 goto out;

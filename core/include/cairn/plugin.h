@@ -216,9 +216,9 @@ int cairn_mkdir(struct cairn_ctx *ctx, const char *path, mode_t mode);
 /* ABI 1.3.  Files made inside the root, journaled, each at `path`
  * (missing parent directories made as for a mount point); -EEXIST, with a
  * message, if something is at `path` already (a symlink included: it is
- * never followed).  The undo removes each only if it is still what cairn
- * made (a symlink with that text, a regular file of that size, a node of
- * that type), never through a mount. */
+ * never followed).  The undo removes each only if it is still of the kind
+ * cairn made (a symlink, a regular file, a node of that type), never
+ * through a mount. */
 
 /* A symlink whose text is `to` (not resolved, not checked). */
 int cairn_symlink(struct cairn_ctx *ctx, const char *path, const char *to);
