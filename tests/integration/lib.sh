@@ -102,7 +102,7 @@ IT_MODULES=$abs_top_builddir/tests/modules
 
 # The plugin directory: the built-in plugins and the test plugins.
 for p in "$IT_MODULES"/pkglib/{proc,binbind,kvm,devices,tmpfs,copy,symlink,dev}.so \
-        "$IT_MODULES"/check/{fail,plant,crash}.so; do
+        "$IT_MODULES"/check/{fail,plant,node,crash}.so; do
         [ -f "$p" ] || bail "plugin $p not built"
         install -m 0755 "$p" "$IT_PLUGINS/" || bail "copy $p"
 done
