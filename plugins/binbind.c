@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * binbind: bind a host file or directory (`source`) into the root at
- * `target` (default: /BASENAME(source)), read-only unless `readonly = no`.
+ * `target` (default: /BASENAME(source)), read-only unless `readonly = no`;
+ * with `recursive = yes`, the mounts beneath a bound directory too (each
+ * read-only as well: the helper sets the attribute on the whole tree).
  *
  * Two of the seed's defects lived here: MS_BIND|MS_RDONLY in one mount(2)
  * call is silently read-write, and chmod 0777 on the mount point changed
@@ -35,6 +37,7 @@ static int binbind_setup(struct cairn_ctx *ctx)
         const char *source = cairn_ctx_option(ctx, "source");
         const char *target = cairn_ctx_option(ctx, "target");
         bool readonly = cairn_ctx_option_bool(ctx, "readonly", true);
+        bool recursive = cairn_ctx_option_bool(ctx, "recursive", false);
         char buf[4096];
         struct statvfs sv;
         int fd = -1, r;
@@ -50,7 +53,8 @@ static int binbind_setup(struct cairn_ctx *ctx)
                 target = buf;
         }
 
-        r = cairn_bind(ctx, source, target, readonly ? CAIRN_BIND_RDONLY : 0, &fd);
+        r = cairn_bind(ctx, source, target,
+                       (readonly ? CAIRN_BIND_RDONLY : 0) | (recursive ? CAIRN_BIND_RECURSIVE : 0), &fd);
         if (r < 0)
                 return r; /* the helper said what failed */
 
@@ -95,6 +99,8 @@ CAIRN_PLUGIN_DEFINE = {
                   .help = "where inside the root; default: /BASENAME(source)" },
                 { .name = "readonly", .type = CAIRN_OPT_BOOL, .default_value = "yes",
                   .help = "make the bind read-only" },
+                { .name = "recursive", .type = CAIRN_OPT_BOOL, .default_value = "no",
+                  .help = "include the mounts beneath source (read-only too if readonly)" },
                 { .name = NULL },
         },
         .setup = binbind_setup,

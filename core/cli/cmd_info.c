@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Commands that only look: check and plugins. */
 #include <getopt.h>
+#include <inttypes.h>
 #include <stdio.h>
 
 #include "cli.h"
@@ -20,6 +21,7 @@ static const char plugins_usage[] =
 static const char *const type_names[] = {
         [CAIRN_OPT_STRING] = "string", [CAIRN_OPT_PATH] = "path", [CAIRN_OPT_BOOL] = "boolean",
         [CAIRN_OPT_MODE] = "mode",     [CAIRN_OPT_LIST] = "list", [CAIRN_OPT_CHOICE] = "choice",
+        [CAIRN_OPT_INT] = "int",       [CAIRN_OPT_SIZE] = "size",
 };
 
 int cmd_check(struct cli *cli, int argc, char *argv[])
@@ -63,8 +65,13 @@ static void print_plugin(const struct cairn_plugin *p, const char *name)
                 if (o->type == CAIRN_OPT_CHOICE)
                         for (const char *const *c = o->choices; *c; c++)
                                 printf("%s%s", c == o->choices ? " [" : "|", *c);
-                printf("%s%s%s\n", o->type == CAIRN_OPT_CHOICE ? "]" : "", o->help ? "  " : "",
-                       o->help ? o->help : "");
+                if (o->type == CAIRN_OPT_CHOICE)
+                        printf("]");
+                /* A range, of a plugin that knows the field (ABI 1.3). */
+                if ((o->type == CAIRN_OPT_INT || o->type == CAIRN_OPT_SIZE) && o->range &&
+                    CAIRN_ABI_MINOR_OF(p->abi) >= 3)
+                        printf(" [%" PRId64 "..%" PRId64 "]", o->range->min, o->range->max);
+                printf("%s%s\n", o->help ? "  " : "", o->help ? o->help : "");
         }
 }
 

@@ -243,7 +243,7 @@ static int attach(struct cairn_ctx *ctx, int mnt_fd, int mp_fd, const char *path
  * silently be read-write), while the root is still private (mode 0700). */
 static int legacy_mount(struct cairn_ctx *ctx, int mp_fd, const char *path, const char *what,
                         const char *source, int src_fd, const char *fstype, unsigned long flags,
-                        bool rdonly_bind, int *ret_fd)
+                        const char *data, bool rdonly_bind, int *ret_fd)
 {
         _cleanup_close_ int mnt = -1;
         char mp_buf[32], src_buf[32], mnt_buf[32];
@@ -254,7 +254,7 @@ static int legacy_mount(struct cairn_ctx *ctx, int mp_fd, const char *path, cons
         if (r < 0)
                 return r;
         if (mount(source ? source : fd_path(src_fd, src_buf), fd_path(mp_fd, mp_buf), fstype, flags,
-                  NULL) < 0) {
+                  data) < 0) {
                 r = negative_errno();
                 (void) journal_append(ctx->s->j, J_UNDONE, NULL, NULL, seq, 0, NULL);
                 return cairn_log_errno(ctx, r, "mount %s on %s%s", what, ctx->s->root, path);
@@ -329,14 +329,128 @@ static int check_mount_target(struct cairn_ctx *ctx, const char *path)
         return 0;
 }
 
+void fs_options_free(struct fs_option *o, size_t n)
+{
+        for (size_t i = 0; o && i < n; i++) {
+                free(o[i].key);
+                free(o[i].value);
+        }
+        free(o);
+}
+
+int fs_options_parse(const char *s, struct fs_option **ret, size_t *ret_n)
+{
+        struct fs_option *o = NULL;
+        size_t n = 0;
+
+        for (const char *c = s; c && *c;) {
+                size_t len = strcspn(c, ","), klen;
+                const char *eq = memchr(c, '=', len);
+                struct fs_option *more;
+
+                klen = eq ? (size_t) (eq - c) : len;
+                if (len == 0 || klen == 0 || memchr(c, ' ', klen) || memchr(c, '\t', klen) ||
+                    (c[len] == ',' && !c[len + 1]))
+                        goto bad;
+                more = realloc(o, (n + 1) * sizeof *o);
+                if (!more)
+                        goto nomem;
+                o = more;
+                o[n].key = strndup(c, klen);
+                o[n].value = eq ? strndup(eq + 1, len - klen - 1) : NULL;
+                n++;
+                if (!o[n - 1].key || (eq && !o[n - 1].value))
+                        goto nomem;
+                c += len + (c[len] == ',');
+        }
+        *ret = o;
+        *ret_n = n;
+        return 0;
+bad:
+        fs_options_free(o, n);
+        return -EINVAL;
+nomem:
+        fs_options_free(o, n);
+        return -ENOMEM;
+}
+
+/* What the kernel said about a refused parameter, if it did: the fs
+ * context's messages ("e tmpfs: Bad value for 'size'"), the last one. */
+static void fs_context_message(int fs, char *buf, size_t size)
+{
+        char m[256];
+        ssize_t n;
+
+        buf[0] = '\0';
+        while ((n = read(fs, m, sizeof m - 1)) > 0) {
+                m[n] = '\0';
+                if (n > 2 && (m[0] == 'e' || m[0] == 'w') && m[1] == ' ' && size > 4) {
+                        size_t k = strlen(m + 2) < size - 4 ? strlen(m + 2) : size - 4;
+
+                        buf[0] = ' ';
+                        buf[1] = '(';
+                        memcpy(buf + 2, m + 2, k);
+                        buf[k + 2] = ')';
+                        buf[k + 3] = '\0';
+                }
+        }
+}
+
+/* Give the parameters of `options` to the fs context `fs`; a refused one
+ * is named. */
+static int fs_configure(struct cairn_ctx *ctx, int fs, const char *fstype, const char *options)
+{
+        struct fs_option *o = NULL;
+        size_t n = 0;
+        char why[512];
+        int r;
+
+        r = fs_options_parse(options, &o, &n);
+        if (r == -EINVAL)
+                return cairn_log_errno(ctx, r, "%s: filesystem options \"%s\": an empty word or key",
+                                       fstype, options);
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < n; i++) {
+                if (fsconfig(fs, o[i].value ? FSCONFIG_SET_STRING : FSCONFIG_SET_FLAG, o[i].key,
+                             o[i].value, 0) == 0)
+                        continue;
+                r = negative_errno();
+                fs_context_message(fs, why, sizeof why);
+                r = cairn_log_errno(ctx, r, "%s: option %s%s%s refused%s", fstype, o[i].key,
+                                    o[i].value ? "=" : "", o[i].value ? o[i].value : "", why);
+                break;
+        }
+        fs_options_free(o, n);
+        return r < 0 ? r : 0;
+}
+
 CAIRN_API int cairn_mount_fs(struct cairn_ctx *ctx, const char *fstype, const char *source,
                              const char *target, unsigned attrs, int *ret_fd)
 {
+        return cairn_mount_fs_opts(ctx, fstype, source, target, attrs, NULL, ret_fd);
+}
+
+CAIRN_API int cairn_mount_fs_opts(struct cairn_ctx *ctx, const char *fstype, const char *source,
+                                  const char *target, unsigned attrs, const char *options,
+                                  int *ret_fd)
+{
         _cleanup_close_ int mp = -1, fs = -1, mnt = -1;
         struct mount_intent mi = { .what = fstype };
+        struct fs_option *o = NULL;
+        size_t n = 0;
+        char why[512];
         int r;
 
         r = check_mount_target(ctx, target);
+        if (r < 0)
+                return r;
+        /* A bad list is refused before anything is made, mount API or not. */
+        r = fs_options_parse(options, &o, &n);
+        fs_options_free(o, n);
+        if (r == -EINVAL)
+                return cairn_log_errno(ctx, r, "%s: filesystem options \"%s\": an empty word or key",
+                                       fstype, options);
         if (r < 0)
                 return r;
         /* The mount is made first, detached: nothing in the system
@@ -348,7 +462,7 @@ CAIRN_API int cairn_mount_fs(struct cairn_ctx *ctx, const char *fstype, const ch
                 if (r < 0)
                         return r;
                 r = legacy_mount(ctx, mp, target, fstype, source ? source : fstype, -1, fstype,
-                                 ms_flags(attrs), false, &mnt);
+                                 ms_flags(attrs), options && *options ? options : NULL, false, &mnt);
                 if (r < 0)
                         return r;
                 goto done;
@@ -357,8 +471,15 @@ CAIRN_API int cairn_mount_fs(struct cairn_ctx *ctx, const char *fstype, const ch
                 return cairn_log_errno(ctx, negative_errno(), "open filesystem type %s", fstype);
         if (source && fsconfig(fs, FSCONFIG_SET_STRING, "source", source, 0) < 0)
                 return cairn_log_errno(ctx, negative_errno(), "%s: set source %s", fstype, source);
-        if (fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
-                return cairn_log_errno(ctx, negative_errno(), "create %s filesystem", fstype);
+        r = fs_configure(ctx, fs, fstype, options);
+        if (r < 0)
+                return r;
+        if (fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0) {
+                r = negative_errno();
+                fs_context_message(fs, why, sizeof why);
+                return cairn_log_errno(ctx, r, "create %s filesystem%s%s%s", fstype,
+                                       options && *options ? " with " : "", options ? options : "", why);
+        }
         mnt = fsmount(fs, FSMOUNT_CLOEXEC, mount_attrs(attrs));
         if (mnt < 0)
                 return cairn_log_errno(ctx, negative_errno(), "make %s mount", fstype);
@@ -381,7 +502,8 @@ CAIRN_API int cairn_bind_fd(struct cairn_ctx *ctx, int source_fd, const char *ta
 {
         unsigned rec = (flags & CAIRN_BIND_RECURSIVE) ? AT_RECURSIVE : 0;
         _cleanup_close_ int mp = -1, tree = -1;
-        struct mount_intent mi = { .what = "bind" };
+        /* "rbind": the undo detaches it with what was cloned beneath. */
+        struct mount_intent mi = { .what = (flags & CAIRN_BIND_RECURSIVE) ? "rbind" : "bind" };
         struct statvfs sv;
         struct stat st;
         int r;
@@ -397,6 +519,13 @@ CAIRN_API int cairn_bind_fd(struct cairn_ctx *ctx, int source_fd, const char *ta
                 struct statvfs src;
                 unsigned long keep = 0;
 
+                /* A remount makes one mount read-only, not the ones beneath
+                 * it: without mount_setattr(AT_RECURSIVE), a recursive
+                 * read-only bind would be read-only only at its top. */
+                if (rec && (flags & CAIRN_BIND_RDONLY))
+                        return cairn_log_errno(ctx, -EOPNOTSUPP, "bind %s: a recursive read-only bind "
+                                               "needs the new mount API (Linux 5.12)", target);
+
                 r = make_mount_point(ctx, target, S_ISDIR(st.st_mode), NULL, &mp);
                 if (r < 0)
                         return r;
@@ -405,8 +534,9 @@ CAIRN_API int cairn_bind_fd(struct cairn_ctx *ctx, int source_fd, const char *ta
                         keep = ((src.f_flag & ST_NOSUID) ? MS_NOSUID : 0) |
                                ((src.f_flag & ST_NODEV) ? MS_NODEV : 0) |
                                ((src.f_flag & ST_NOEXEC) ? MS_NOEXEC : 0);
-                r = legacy_mount(ctx, mp, target, "bind", NULL, source_fd, "none",
-                                 MS_BIND | (rec ? MS_REC : 0) | keep, flags & CAIRN_BIND_RDONLY, &tree);
+                r = legacy_mount(ctx, mp, target, mi.what, NULL, source_fd, "none",
+                                 MS_BIND | (rec ? MS_REC : 0) | keep, NULL, flags & CAIRN_BIND_RDONLY,
+                                 &tree);
                 if (r < 0)
                         return r;
                 goto check;

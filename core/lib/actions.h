@@ -45,4 +45,17 @@ int make_mount_point(struct cairn_ctx *ctx, const char *path, bool dir, struct m
  * unique ID, or 0 where the kernel has none or statmount(2) is refused. */
 uint64_t detached_mount_unique_id(int mnt_fd);
 
+/* One filesystem parameter of cairn_mount_fs_opts(): KEY=VALUE, or a
+ * FLAG word (value NULL). */
+struct fs_option {
+        char *key;
+        char *value;
+};
+
+/* Split "KEY=VALUE,FLAG,..." into its parameters (*ret_n of them; NULL
+ * or "" is none).  -EINVAL for an empty word (",,", a leading or trailing
+ * comma) or key ("=VALUE"), or a blank in a key; -ENOMEM. */
+int fs_options_parse(const char *s, struct fs_option **ret, size_t *ret_n);
+void fs_options_free(struct fs_option *o, size_t n);
+
 #endif

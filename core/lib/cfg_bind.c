@@ -59,7 +59,7 @@ static int entry_check(const struct cfg_entry *e, const struct cairn_plugin *pl)
                  * it does not check. */
                 if (!e->enabled && strstr(o->value, "${"))
                         continue;
-                r = cfg_check_value(decl->type, decl->choices, o->value, &p);
+                r = cfg_check_option(decl, CAIRN_ABI_MINOR_OF(pl->abi) >= 3, o->value, &p);
                 if (r < 0)
                         return r;
         }

@@ -4,6 +4,7 @@
  * in one place, so that [cairn], the check of an entry's options and the
  * plugin context read a value exactly as it was checked.
  */
+#include <inttypes.h>
 #include <limits.h>
 #include <stdio.h>
 #include <strings.h>
@@ -52,17 +53,53 @@ bool cfg_parse_bool(const char *s, bool *ret)
 bool cfg_size_is_valid(const char *s)
 {
         size_t digits = s ? strspn(s, "0123456789") : 0;
-        const char *unit = s + digits;
-        unsigned long long n;
+        int64_t n;
 
-        if (digits == 0 || digits > 15)
+        /* A percentage of memory (tmpfs takes it); else a size. */
+        if (digits > 0 && digits <= 3 && streq(s + digits, "%"))
+                return (n = strtol(s, NULL, 10)) >= 1 && n <= 100;
+        return cfg_parse_int(s, true, &n) && n > 0;
+}
+
+bool cfg_parse_int(const char *s, bool size, int64_t *ret)
+{
+        static const char suffixes[] = "kmgt";
+        bool neg = false;
+        uint64_t v = 0, limit;
+        const char *c = s;
+        unsigned shift = 0;
+
+        if (!s || !*s)
                 return false;
-        n = strtoull(s, NULL, 10);
-        if (n == 0)
+        if (*c == '-' && !size) {
+                neg = true;
+                c++;
+        }
+        if (*c < '0' || *c > '9')
                 return false;
-        if (streq(unit, "%"))
-                return n <= 100;
-        return !*unit || (strchr("kKmMgG", *unit) && !unit[1]);
+        limit = neg ? (uint64_t) INT64_MAX + 1 : (uint64_t) INT64_MAX;
+        for (; *c >= '0' && *c <= '9'; c++) {
+                unsigned d = (unsigned) (*c - '0');
+
+                if (v > (limit - d) / 10)
+                        return false;
+                v = v * 10 + d;
+        }
+        if (*c && size) {
+                const char *x = strchr(suffixes, *c | 0x20);
+
+                if (!x || !*x)
+                        return false;
+                shift = 10 * (unsigned) (x - suffixes + 1);
+                c++;
+        }
+        if (*c)
+                return false;
+        if (shift && v > (limit >> shift))
+                return false;
+        v <<= shift;
+        *ret = neg ? (int64_t) (0 - v) : (int64_t) v;
+        return true;
 }
 
 int cfg_split_words(const char *s, char ***ret)
@@ -97,6 +134,7 @@ int cfg_check_value(enum cairn_option_type type, const char *const *choices, con
                     const struct cfg_place *p)
 {
         _cleanup_strv_free_ char **words = NULL;
+        int64_t n;
         mode_t m;
         bool b;
         int r;
@@ -104,6 +142,16 @@ int cfg_check_value(enum cairn_option_type type, const char *const *choices, con
         switch (type) {
         case CAIRN_OPT_STRING:
                 return 0;
+        case CAIRN_OPT_INT:
+                if (cfg_parse_int(value, false, &n))
+                        return 0;
+                return cfg_error(p, "\"%s\" is not a decimal integer (from %" PRId64 " to %" PRId64 ")",
+                                 value, INT64_MIN, INT64_MAX);
+        case CAIRN_OPT_SIZE:
+                if (cfg_parse_int(value, true, &n))
+                        return 0;
+                return cfg_error(p, "\"%s\" is not a size (bytes, or a number with the suffix k, m, "
+                                    "g or t)", value);
         case CAIRN_OPT_PATH:
                 if (path_is_normalized_absolute(value))
                         return 0;
@@ -147,4 +195,22 @@ int cfg_check_value(enum cairn_option_type type, const char *const *choices, con
         }
         }
         return cfg_error(p, "option of unknown type %d", (int) type);
+}
+
+int cfg_check_option(const struct cairn_option *decl, bool ranged, const char *value,
+                     const struct cfg_place *p)
+{
+        const struct cairn_int_range *range = ranged ? decl->range : NULL;
+        bool size = decl->type == CAIRN_OPT_SIZE;
+        int64_t n;
+        int r;
+
+        r = cfg_check_value(decl->type, decl->choices, value, p);
+        if (r < 0 || (decl->type != CAIRN_OPT_INT && !size) || !range)
+                return r;
+        (void) cfg_parse_int(value, size, &n);
+        if (n >= range->min && n <= range->max)
+                return 0;
+        return cfg_error(p, "%s is out of range (%" PRId64 " to %" PRId64 "%s)", value, range->min,
+                         range->max, size ? " bytes" : "");
 }

@@ -43,6 +43,23 @@ CAIRN_API bool cairn_ctx_option_bool(const struct cairn_ctx *ctx, const char *na
         return v && cfg_parse_bool(v, &b) ? b : def;
 }
 
+CAIRN_API int cairn_ctx_option_int(const struct cairn_ctx *ctx, const char *name, int64_t def,
+                                   int64_t *ret)
+{
+        const struct cairn_option *o = ctx->plugin ? ctx->plugin->options : NULL;
+        const char *v = cairn_ctx_option(ctx, name);
+        bool size = false;
+
+        *ret = def;
+        if (!v)
+                return -ENOENT;
+        for (; o && o->name; o++)
+                if (streq(o->name, name))
+                        size = o->type == CAIRN_OPT_SIZE;
+        /* Read exactly as the config layer checked it. */
+        return cfg_parse_int(v, size, ret) ? 0 : -EINVAL;
+}
+
 CAIRN_API void cairn_strv_free(char **strv)
 {
         strv_freep(&strv);

@@ -16,8 +16,9 @@
 
 /* 2: J_MOUNT's unique mount ID (a third field).  3: J_ROOTID, the root
  * directory's identity.  4: J_ROOTFS, the tmpfs (or bind) on a root cairn
- * made.  A cairn reads journals of its version and older ones, and says
- * so of a newer one. */
+ * made; J_SYMLINK, J_FILE, J_NODE, the ABI 1.3 file helpers'.  A cairn
+ * reads journals of its version and older ones, and says so of a newer
+ * one. */
 #define JOURNAL_VERSION "4"
 
 static const char *const type_names[_J_MAX] = {
@@ -27,6 +28,7 @@ static const char *const type_names[_J_MAX] = {
         [J_MOUNT] = "mount",     [J_MOUNTED] = "mounted", [J_UNDONE] = "undone",
         [J_MODE] = "mode",       [J_READY] = "ready",     [J_FAILED] = "failed",
         [J_TEARDOWN] = "teardown", [J_ROOTID] = "rootid", [J_ROOTFS] = "rootfs",
+        [J_SYMLINK] = "symlink", [J_FILE] = "file",       [J_NODE] = "node",
 };
 
 /* Which arguments each type carries: s = string, n = number. */
@@ -36,6 +38,7 @@ static const char *const type_args[_J_MAX] = {
         [J_CREATE] = "srn", [J_MOUNT] = "ssn", [J_MOUNTED] = "rn", [J_UNDONE] = "r",
         [J_MODE] = "n",     [J_READY] = "",   [J_FAILED] = "",    [J_TEARDOWN] = "",
         [J_ROOTID] = "rn",  [J_ROOTFS] = "sn",
+        [J_SYMLINK] = "ssrn", [J_FILE] = "ssrn", [J_NODE] = "ssrn",
 };
 
 bool session_id_is_valid(const char *id)
@@ -347,6 +350,23 @@ static bool is_number(const char *s)
         return s && *s && strspn(s, "0123456789") == strlen(s);
 }
 
+/* A J_SYMLINK, J_FILE or J_NODE: a path inside the root, and what it
+ * is (the undo removes it only if it still is). */
+static const char *file_record_problem(const struct jrec *rec)
+{
+        if (!path_is_normalized_absolute(rec->a) || streq(rec->a, "/"))
+                return "not a normalized path inside the root";
+        switch (rec->type) {
+        case J_SYMLINK:
+                return *rec->b && strlen(rec->b) < PATH_MAX ? NULL : "not a symlink's text";
+        case J_FILE:
+                return is_number(rec->b) && strlen(rec->b) <= 19 ? NULL : "not a file size";
+        default:
+                return streq(rec->b, "char") || streq(rec->b, "block") ? NULL
+                                                                       : "not \"char\" or \"block\"";
+        }
+}
+
 /* Whether `rec`, the record after those in j->recs, is one the steps after
  * can rely on; NULL if so, else why not.  The undo, list and gc read paths,
  * names and references from these records without checking them again. */
@@ -424,6 +444,10 @@ static const char *record_problem(const struct journal *j, struct reading *st,
                 return path_is_normalized_absolute(rec->a) && !streq(rec->a, "/")
                                ? NULL
                                : "not a normalized path inside the root";
+        case J_SYMLINK:
+        case J_FILE:
+        case J_NODE:
+                return file_record_problem(rec);
         case J_MOUNTED:
                 ref = journal_find(j, rec->ref);
                 return ref && (ref->type == J_MOUNT || ref->type == J_ROOTFS) ? NULL
@@ -431,7 +455,8 @@ static const char *record_problem(const struct journal *j, struct reading *st,
         case J_UNDONE:
                 ref = journal_find(j, rec->ref);
                 return ref && (ref->type == J_ROOT || ref->type == J_ENTRY || ref->type == J_MKDIR ||
-                               ref->type == J_CREATE || ref->type == J_MOUNT || ref->type == J_ROOTFS)
+                               ref->type == J_CREATE || ref->type == J_MOUNT || ref->type == J_ROOTFS ||
+                               ref->type == J_SYMLINK || ref->type == J_FILE || ref->type == J_NODE)
                                ? NULL
                                : "refers to no record that can be undone";
         case J_READY:

@@ -49,6 +49,14 @@ enum jtype {
                      * made (a fresh tmpfs, or the directory bound onto itself to be
                      * made read-only), n = its unique mount ID (0: unknown, then a
                      * J_MOUNTED follows the attach) */
+        /* Files the ABI 1.3 helpers make (journal version 4); each removed
+         * only if it is still of the kind cairn made, from the directory
+         * it was made in: */
+        J_SYMLINK,  /* a = path inside the root, b = the symlink's text; ref, n = as J_MKDIR */
+        J_FILE,     /* a = path inside the root (a regular file), b = the size in
+                     * bytes (decimal) it is written with; ref, n = as J_MKDIR */
+        J_NODE,     /* a = path inside the root, b = "char" | "block" (what kind of
+                     * device node); ref, n = as J_MKDIR */
         _J_MAX,
 };
 

@@ -62,13 +62,24 @@ void loader_free_at_exit(struct loader *l)
         loader_done(l, false);
 }
 
-static int option_check(const struct cairn_option *o, const char *label)
+static int option_check(const struct cairn_option *o, uint32_t minor, const char *label)
 {
+        /* The types each minor knows: INT and SIZE came with 1.3. */
+        unsigned last = minor >= 3 ? CAIRN_OPT_SIZE : CAIRN_OPT_CHOICE;
+
         if (!name_is_valid(o->name)) {
                 log_error("%s: option name \"%s\" is not [a-z0-9_-]+", label, o->name);
                 return -EINVAL;
         }
-        if ((unsigned) o->type > CAIRN_OPT_CHOICE) {
+        if (minor >= 3 && o->range && (o->type != CAIRN_OPT_INT && o->type != CAIRN_OPT_SIZE)) {
+                log_error("%s: option \"%s\" has a range but is not an int or size", label, o->name);
+                return -EINVAL;
+        }
+        if (minor >= 3 && o->range && o->range->min > o->range->max) {
+                log_error("%s: option \"%s\" has an empty range", label, o->name);
+                return -EINVAL;
+        }
+        if ((unsigned) o->type > last) {
                 log_error("%s: option \"%s\" has unknown type %d", label, o->name, (int) o->type);
                 return -EINVAL;
         }
@@ -103,7 +114,7 @@ int plugin_descriptor_check(const struct cairn_plugin *p, const char *label)
                 return -EINVAL;
         }
         for (const struct cairn_option *o = p->options; o && o->name; o++) {
-                int r = option_check(o, label);
+                int r = option_check(o, CAIRN_ABI_MINOR_OF(p->abi), label);
                 if (r < 0)
                         return r;
         }

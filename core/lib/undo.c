@@ -56,6 +56,12 @@ struct undo {
         int cwd_fd;
         bool in_dir;  /* the working directory is not cwd_fd's */
         int here_fd;  /* ... but this descriptor's (-1: unknown) */
+        /* MNT_DETACH while a recursive bind (J_MOUNT "rbind") is undone:
+         * its top is cairn's, checked by ID as any mount is, and the
+         * mounts cloned with it beneath go with it in one step (an
+         * unmount of the top alone is refused while they are there, and
+         * one of each by its path would go through the sandbox's tree). */
+        int detach;
 };
 
 /* Whether `path` is, or holds, a mount point whose unmount failed: such a
@@ -256,16 +262,16 @@ static int umount_in(struct undo *u, int dfd, const char *name)
         if (u->cwd_fd < 0)
                 u->cwd_fd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
         if (u->in_dir && u->here_fd == dfd)
-                return umount2(name, UMOUNT_NOFOLLOW) < 0 ? negative_errno() : 0;
+                return umount2(name, UMOUNT_NOFOLLOW | u->detach) < 0 ? negative_errno() : 0;
         if (u->cwd_fd >= 0 && fchdir(dfd) == 0) {
                 u->in_dir = true;
                 u->here_fd = dfd;
-                return umount2(name, UMOUNT_NOFOLLOW) < 0 ? negative_errno() : 0;
+                return umount2(name, UMOUNT_NOFOLLOW | u->detach) < 0 ? negative_errno() : 0;
         }
         via = xasprintf("%s/%s", fd_path(dfd, buf), name);
         if (!via)
                 return -ENOMEM;
-        return umount2(via, UMOUNT_NOFOLLOW) < 0 ? negative_errno() : 0;
+        return umount2(via, UMOUNT_NOFOLLOW | u->detach) < 0 ? negative_errno() : 0;
 }
 
 /* mountinfo, read once per undo pass, when first needed. */
@@ -571,6 +577,71 @@ static int undo_remove(struct undo *u, const struct jrec *r)
         return 0;
 }
 
+/* Whether what `stx` describes is still of the kind the J_SYMLINK,
+ * J_FILE or J_NODE `r` says cairn made: a symlink, a regular file (its
+ * contents may have changed: the sandbox may write a file it was given),
+ * a device node of that kind. */
+static bool leaf_is_cairns(const struct jrec *r, const struct statx *stx)
+{
+        switch (r->type) {
+        case J_SYMLINK:
+                return S_ISLNK(stx->stx_mode);
+        case J_FILE:
+                return S_ISREG(stx->stx_mode);
+        case J_NODE:
+                return streq(r->b, "char") ? S_ISCHR(stx->stx_mode) : S_ISBLK(stx->stx_mode);
+        default:
+                return false;
+        }
+}
+
+/* The undo of a J_SYMLINK, J_FILE or J_NODE (ABI 1.3 helpers): unlink
+ * the one name, only from the directory cairn made it in (never through a
+ * mount), and only if it is still of the kind cairn made; something else
+ * there (put in its place since) is left, with a notice. */
+static int undo_leaf(struct undo *u, const struct jrec *r)
+{
+        _cleanup_free_ char *full = NULL;
+        struct statx stx;
+        const char *name;
+        uint64_t dev, ino;
+        int dfd, k;
+
+        full = strjoin(u->s->root, r->a);
+        if (!full)
+                return -ENOMEM;
+        if (holds_kept(u, r->a)) {
+                log_error("%s: not removed: a mount there was left in place", full);
+                return -EBUSY;
+        }
+        if (u->s->root_fd < 0)
+                return 0; /* the root is gone, and everything in it */
+        k = parent_of(u, r->a, &dfd, &name);
+        if (k == -ENOENT)
+                return 0;
+        if (k < 0)
+                return log_errno(k, "%s: open parent", full);
+        if (statx(dfd, name, AT_SYMLINK_NOFOLLOW, STATX_TYPE, &stx) < 0)
+                return errno == ENOENT ? 0 : log_errno(negative_errno(), "%s: stat (left in place)", full);
+        k = parent_identity(u, dfd, &dev, &ino);
+        if (k < 0)
+                return log_errno(k, "%s: stat its directory", full);
+        if (dev != r->ref || ino != r->n) {
+                log_error("%s: not removed: something is mounted over its directory (not by cairn)", full);
+                return -EBUSY;
+        }
+        if (!leaf_is_cairns(r, &stx)) {
+                log_notice("%s: not removed: no longer the %s cairn made (left in place)", full,
+                           jtype_name(r->type));
+                return 0;
+        }
+        if (unlinkat(dfd, name, 0) < 0) {
+                k = negative_errno();
+                return k == -ENOENT ? 0 : removal_refused(u, full, k);
+        }
+        return 0;
+}
+
 static int undo_root(struct undo *u, const struct jrec *r)
 {
         _cleanup_free_ char *copy = NULL, *copy2 = NULL;
@@ -739,7 +810,9 @@ int undo_records(struct session *s, size_t from, struct loader *loader)
                 }
                 switch (rec->type) {
                 case J_MOUNT:
+                        u.detach = streq(rec->b, "rbind") ? MNT_DETACH : 0;
                         r = undo_mount(&u, rec, u.mount_id[i]);
+                        u.detach = 0;
                         if (r < 0 && strv_push(&u.kept, rec->a) < 0) {
                                 r = -ENOMEM;
                                 goto out;
@@ -761,6 +834,13 @@ int undo_records(struct session *s, size_t from, struct loader *loader)
                         break;
                 case J_ROOT:
                         r = undo_root(&u, rec);
+                        break;
+                case J_SYMLINK:
+                case J_FILE:
+                case J_NODE:
+                        if (in_tmpfs_root(&u, from, i))
+                                continue;
+                        r = undo_leaf(&u, rec);
                         break;
                 default:
                         continue;

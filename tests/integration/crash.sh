@@ -16,11 +16,20 @@
 mkdir -p "$IT_HOST/dir"
 echo canary >"$IT_HOST/dir/canary"
 runtime_stat=$(stat_of "$IT_RUNTIME")
+# A host file to copy in, and a host directory with a mount beneath it for
+# a recursive bind (detached at teardown with what came with it).
+echo zone >"$IT_HOST/zone"
+mkdir -p "$IT_HOST/tree/sub"
+mount -t tmpfs -o size=1m hostsub "$IT_HOST/tree/sub" || bail "mount a tmpfs on $IT_HOST/tree/sub"
+echo beneath >"$IT_HOST/tree/sub/file"
 
 # 11 entries: nested tmpfs targets (a tmpfs inside a tmpfs cairn mounted),
 # two procfs, a read-only bind of a host file (open_tree + mount_setattr),
 # a bind of a host file into a new mount point (mknodat) inside a tmpfs,
-# and a read-write bind of a host directory.
+# and a read-write bind of a host directory; then the ABI 1.3 actions: a
+# copy (a file written), a symlink, a device node and an empty file, a
+# minimal /dev (a tmpfs, six device binds, a devpts, a tmpfs, symlinks),
+# a recursive bind of a directory with a submount.
 {
         entry proc
         entry_tmpfs a /a
@@ -33,7 +42,12 @@ runtime_stat=$(stat_of "$IT_RUNTIME")
         entry_tmpfs cdei /c/d/e/i
         entry proc2 proc target=/c/proc
         entry_binbind runsc2 "$IT_RUNTIME" /a/b/g/bin/runsc
-} | write_conf "$IT_CONF" "proc a ab cde runsc hostdir f abg cdei proc2 runsc2"
+        entry zone copy source="$IT_HOST/zone" target=/a/b/etc/zone
+        entry link symlink path=/c/d/e/link to=/proc/self/fd
+        entry nod node path=/f/null empty=/f/empty
+        entry dev dev target=/c/dev
+        entry tree binbind source="$IT_HOST/tree" target=/tree recursive=yes
+} | write_conf "$IT_CONF" "proc a ab cde runsc hostdir f abg cdei proc2 runsc2 zone link nod dev tree"
 C=(-c "$IT_CONF")
 
 # An owner that is gone by the time gc runs: a setup killed after its
@@ -59,11 +73,15 @@ shim_cairn CAIRN_SHIM_COUNT="$counts" -- "${C[@]}" setup --owner "$owner_pid"
 is "$RC" 0 "a full setup under the shim exits 0"
 root=$OUT
 n_setup=$(count_calls "$counts" write)
+cp "$counts" "$counts.setup"
 n_setup_mnt=$(grep -cxE 'mount|fsopen|fsconfig|fsmount|move_mount|open_tree|mount_setattr' "$counts")
 n_setup_mkdir=$(count_calls "$counts" mkdirat)
 n_setup_mknod=$(count_calls "$counts" mknodat)
 journal=$(cat "$IT_STATE/${root##*/}.journal" 2>/dev/null)
-n_actions=$(grep -cE '^[0-9]+ (root|rootfs|mkdir|create|mount|mounted) ' <<<"$journal")
+n_actions=$(grep -cE '^[0-9]+ (root|rootfs|mkdir|create|mount|mounted|symlink|file|node) ' <<<"$journal")
+n_mounts=$(grep -cE '^[0-9]+ (mount|rootfs) ' <<<"$journal")
+# cairn_write_file() writes a file's contents once (after its record).
+n_contents=$(awk '$2 == "file" && $4 > 0 { n++ } END { print n + 0 }' <<<"$journal")
 diag "setup: $n_setup writes ($n_setup_mnt mount calls, $n_setup_mkdir mkdirat, $n_setup_mknod mknodat); journal:" "$journal"
 # the session with the root it announces (one write, before the journal
 # has a name), each other action announced (mkdir, create, mount; a mount
@@ -73,13 +91,17 @@ n_merged=$(awk '$2 == "mount" && (pt == "mkdir" || pt == "create") && pp == $3 &
 	{ pt = $2; pp = $3 } END { print n + 0 }' <<<"$journal")
 check "mounts are announced with their unique IDs and the mount points made for them" \
 	test "$n_merged" -ge 5
-is "$n_setup" "$((n_actions + 1 - n_merged))" \
-	"one journal write per action and per mount ID, plus the last; a mount with its mount point"
+is "$n_setup" "$((n_actions + 1 - n_merged + n_contents))" \
+	"one journal write per action and per mount ID, plus the last; a mount with its mount point; a copy's contents"
+for t in symlink file node; do
+        check "the stack journals a $t" grep -qE "^[0-9]+ $t " <<<"$journal"
+done
 check "the records that may wait share writes" test "$n_setup" -lt "$(grep -c . <<<"$journal")"
 check "the stack has at least 10 entries" test "$(grep -c '^[0-9]* entry ' <<<"$journal")" -ge 10
 check "it makes enough steps to be worth the name (> 25 actions)" test "$n_actions" -gt 25
 check "it makes mount points with mknodat too" test "$n_setup_mknod" -ge 1
-check "everything is mounted (11 mounts, and the root's own tmpfs)" test "$(mounts_under "$root" | wc -l)" -eq 12
+check "everything is mounted ($n_mounts mounts with the root's own tmpfs, and the submount of the recursive bind)" \
+        test "$(mounts_under "$root" | wc -l)" -eq $((n_mounts + 1))
 
 : >"$counts"
 shim_cairn CAIRN_SHIM_COUNT="$counts" -- "${C[@]}" teardown "$root"
@@ -102,8 +124,8 @@ else
 fi
 # What cairn made inside the root goes with the root's tmpfs: the one
 # removal is the root's directory.
-check "teardown unmounts all 11 and the root's tmpfs, and removes only the root's directory" \
-        test "$n_umount" -eq 12 -a "$n_unlink" -eq 1
+check "teardown unmounts all $n_mounts (the root's tmpfs last) and removes only the root's directory" \
+        test "$n_umount" -eq "$n_mounts" -a "$n_unlink" -eq 1
 check "a good setup and teardown leave nothing" nothing_left_at_all
 owner_gone
 [ "$n_setup" -gt 0 ] && [ "$n_teardown" -gt 0 ] || bail "could not count the steps"
@@ -178,7 +200,9 @@ for k in $(seq "$n_setup_mnt"); do
         after_gc "setup killed before mount call $k"
 done
 # Before the k-th mkdirat and mknodat of setup, for a few k.
-for spec in mkdirat:1 mkdirat:2 mkdirat:$((n_setup_mkdir / 2)) mkdirat:$n_setup_mkdir mknodat:1; do
+n_setup_symlink=$(count_calls "$counts.setup" symlinkat)
+for spec in mkdirat:1 mkdirat:2 mkdirat:$((n_setup_mkdir / 2)) mkdirat:$n_setup_mkdir mknodat:1 \
+        mknodat:$n_setup_mknod symlinkat:1 symlinkat:$n_setup_symlink; do
         shim_cairn CAIRN_SHIM_KILL_BEFORE="$spec" -- "${C[@]}" setup
         is "$RC" 137 "setup killed before $spec: exit 137"
         after_gc "setup killed before $spec"
@@ -210,6 +234,8 @@ check "... and nothing is left" nothing_left_at_all
 
 is "$(cat "$IT_HOST/dir/canary" 2>&1)" canary "the host directory's canary survived every crash and gc"
 is "$(stat_of "$IT_RUNTIME")" "$runtime_stat" "the host file bound into the roots kept its mode"
+is "$(cat "$IT_HOST/tree/sub/file" 2>&1) $(cat "$IT_HOST/zone")" "beneath zone" \
+        "the host's submount and the copied file survived every crash and gc"
 check "nothing is left in the end" nothing_left_at_all
 
 done_testing

@@ -10,11 +10,18 @@
 mkdir -p "$IT_HOST/dir"
 echo canary >"$IT_HOST/dir/canary"
 runtime_stat=$(stat_of "$IT_RUNTIME")
+echo zone >"$IT_HOST/zone"
+mkdir -p "$IT_HOST/tree/sub"
+mount -t tmpfs -o size=1m hostsub "$IT_HOST/tree/sub" || bail "mount a tmpfs on $IT_HOST/tree/sub"
+echo beneath >"$IT_HOST/tree/sub/file"
 
 # Every kind of action: procfs and tmpfs (fsopen, fsconfig, fsmount,
 # move_mount), nested mount points (mkdirat, inside one of cairn's tmpfs
 # too), a read-only bind of a file (mknodat, open_tree, mount_setattr), a
-# read-write bind of a directory.
+# read-write bind of a directory; the ABI 1.3 actions: a copy (openat,
+# write, fchmod), a symlink (symlinkat), a device node (mknodat) and an
+# empty file, a recursive bind of a directory with a submount (read-write:
+# without mount_setattr, a recursive read-only bind is refused).
 sections() {
         entry proc
         entry_tmpfs a /a
@@ -22,9 +29,13 @@ sections() {
         entry_binbind runsc "$IT_RUNTIME" /runsc
         entry_binbind hostdir "$IT_HOST/dir" /host/dir readonly=no
         entry_binbind runsc2 "$IT_RUNTIME" /a/b/c/bin/runsc
+        entry zone copy source="$IT_HOST/zone" target=/a/b/etc/zone
+        entry link symlink path=/a/b/link to=/proc/self/fd
+        entry nod node path=/a/null empty=/a/b/empty
+        entry tree binbind source="$IT_HOST/tree" target=/tree recursive=yes readonly=no
         entry fail fail errno=EPERM "mounts=/z /a/b/zz"
 }
-STACK="proc a abc runsc hostdir runsc2"
+STACK="proc a abc runsc hostdir runsc2 zone link nod tree"
 CONF=$IT_DIR/good.conf
 sections | write_conf "$CONF" "$STACK"
 # The same stack with a last entry that fails: setup rolls back all of it.
@@ -63,11 +74,11 @@ is "$RC" 0 "a good setup under the shim exits 0"
 root=$OUT
 journal=$(cat "$IT_STATE/${root##*/}.journal" 2>/dev/null)
 declare -A n_setup
-for f in $MOUNT_CALLS mkdirat mknodat write; do
+for f in $MOUNT_CALLS mkdirat mknodat symlinkat write; do
         n_setup[$f]=$(count_calls "$counts" "$f")
 done
 diag "setup calls: $(for f in "${!n_setup[@]}"; do printf '%s=%s ' "$f" "${n_setup[$f]}"; done)"
-for f in fsopen fsconfig fsmount move_mount open_tree mount_setattr mkdirat mknodat; do
+for f in fsopen fsconfig fsmount move_mount open_tree mount_setattr mkdirat mknodat symlinkat; do
         check "a good setup calls $f (${n_setup[$f]} times)" test "${n_setup[$f]}" -gt 0
 done
 # Where the mounts and made paths are, in the order teardown undoes them.
@@ -75,7 +86,7 @@ done
 # it is not removed one by one: it goes with the tmpfs.)
 mapfile -t undo_mounts < <(awk -v r="$root" '$2 == "mount" { print r $3 } $2 == "rootfs" { print r }' <<<"$journal" | tac)
 mapfile -t undo_paths < <(awk -v r="$root" '$2 == "rootfs" && $3 == "tmpfs" { t = 1 }
-        !t && ($2 == "mkdir" || $2 == "create") { print r $3 }
+        !t && $2 ~ /^(mkdir|create|symlink|file|node)$/ { print r $3 }
         $2 == "root" { print $3 }' <<<"$journal" | tac)
 check "the root is a tmpfs of its own (J_ROOTFS)" grep -q '^[0-9]* rootfs tmpfs ' <<<"$journal"
 
@@ -85,7 +96,7 @@ is "$RC" 0 "a good teardown under the shim exits 0"
 n_td_umount=$(count_calls "$counts" umount2)
 n_td_unlink=$(count_calls "$counts" unlinkat)
 is "$n_td_umount" "${#undo_mounts[@]}" "teardown: one umount2 per journaled mount"
-is "$n_td_unlink" "${#undo_paths[@]}" "teardown: one unlinkat per journaled mkdir/create and the root"
+is "$n_td_unlink" "${#undo_paths[@]}" "teardown: one unlinkat per journaled mkdir/create/symlink/file/node and the root"
 left "a good setup and teardown"
 
 : >"$counts"
@@ -100,7 +111,7 @@ left "a setup whose last entry fails"
 
 # ---- setup: each call fails in turn ------------------------------------------
 
-for f in $MOUNT_CALLS mkdirat mknodat; do
+for f in $MOUNT_CALLS mkdirat mknodat symlinkat; do
         for n in $(seq "${n_setup[$f]}"); do
                 shim_cairn CAIRN_SHIM_FAIL="$f:$n:EIO" -- -c "$CONF" setup
                 is "$RC" 1 "setup, $f call $n/${n_setup[$f]} fails: exit 1"
@@ -273,5 +284,7 @@ done
 
 is "$(cat "$IT_HOST/dir/canary" 2>&1)" canary "the host directory's canary survived every fault"
 is "$(stat_of "$IT_RUNTIME")" "$runtime_stat" "the host file bound into the roots kept its mode"
+is "$(cat "$IT_HOST/tree/sub/file" 2>&1) $(cat "$IT_HOST/zone")" "beneath zone" \
+        "the host's submount and the copied file survived every fault"
 
 done_testing

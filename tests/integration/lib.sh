@@ -101,8 +101,8 @@ mkdir -p "$IT_ROOTS" "$IT_STATE" "$IT_CONFD" "$IT_PLUGINS" "$IT_HOST" || bail "m
 IT_MODULES=$abs_top_builddir/tests/modules
 
 # The plugin directory: the built-in plugins and the test plugins.
-for p in "$IT_MODULES"/pkglib/{proc,binbind,kvm,devices}.so \
-        "$IT_MODULES"/check/{fail,tmpfs,symlink,crash}.so; do
+for p in "$IT_MODULES"/pkglib/{proc,binbind,kvm,devices,tmpfs,copy,symlink,dev}.so \
+        "$IT_MODULES"/check/{fail,plant,node,crash}.so; do
         [ -f "$p" ] || bail "plugin $p not built"
         install -m 0755 "$p" "$IT_PLUGINS/" || bail "copy $p"
 done
@@ -137,7 +137,7 @@ write_conf() {
 #   entry NAME [PLUGIN [KEY=VALUE...]]   [NAME], "plugin = PLUGIN" (none:
 #                                        the plugin named as the section),
 #                                        then "KEY = VALUE" each
-#   entry_tmpfs NAME TARGET [KEY=VALUE...]           the test plugin tmpfs
+#   entry_tmpfs NAME TARGET [KEY=VALUE...]           the built-in plugin tmpfs
 #   entry_binbind NAME SOURCE TARGET [KEY=VALUE...]  a bind (read-only
 #                                        unless readonly=no)
 # e.g. { entry proc; entry_tmpfs a /a; } | write_conf "$IT_CONF" "proc a"

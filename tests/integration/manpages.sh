@@ -162,8 +162,8 @@ else
                 awk -v p="$1" '/^   [^ ]/ { f = ($0 == "   " p) } f' "$TMP/builtins.txt"
         }
         plugins=$(grep -oE '^[a-z0-9_-]+ - ' "$TMP/plugins.txt" | sed 's/ - $//')
-        is "$(printf '%s\n' "$plugins" | tr '\n' ' ')" "binbind devices kvm proc " \
-                "cairn plugins lists the four built-ins"
+        is "$(printf '%s\n' "$plugins" | tr '\n' ' ')" "binbind copy dev devices kvm proc symlink tmpfs " \
+                "cairn plugins lists the eight built-ins"
         is "$(grep -E '^   [^ ]' "$TMP/builtins.txt" | sed 's/^   //' | sort | tr '\n' ' ')" \
                 "$(printf '%s\n' "$plugins" | sort | tr '\n' ' ')" \
                 "cairn.conf(5) has a subsection for each built-in plugin, and no other"
@@ -195,7 +195,7 @@ else
         # ... and no tag line there for an option that does not exist.
         for p in $plugins; do
                 for name in $(plugin_block "$p" |
-                        grep -oE '^       [a-z0-9_-]+ \((string|path|boolean|mode|list|choice)[,)]' |
+                        grep -oE '^       [a-z0-9_-]+ \((string|path|boolean|mode|list|choice|int|size)[,)]' |
                         awk '{ print $1 }'); do
                         [ -n "${declared[$p/$name]:-}" ] ||
                                 not_ok "cairn.conf(5) [$p] describes \"$name\", which plugin $p does not declare"

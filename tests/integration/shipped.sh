@@ -19,7 +19,7 @@ check "check without runtime: the message names the variable" grep -q runtime <<
 
 run_cairn -c "$IT_CONF" plugins
 is "$RC" 0 "plugins: exit 0"
-for p in proc binbind kvm devices; do
+for p in proc binbind kvm devices tmpfs copy symlink dev; do
         check "plugins: lists $p" grep -qw "$p" <<<"$OUT"
 done
 for o in source readonly device missing; do

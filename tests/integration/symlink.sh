@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: Apache-2.0
 # A symlink inside the root cannot redirect a mount onto the host (the
-# seed joined paths as strings).  The test plugin "symlink" plants one, as
+# seed joined paths as strings).  The test plugin "plant" plants one, as
 # a careless or hostile earlier step could; the next entry mounts through
 # it and must be refused, with nothing mounted or created on the host side.
 . "$(dirname "$0")/lib.sh"
@@ -15,7 +15,7 @@ before=$(awk '{ print $5 }' /proc/self/mountinfo | sort)
 attack() {
         local name=$1 link=$2 to=$3
         shift 3
-        { printf '[evil]\nplugin = symlink\npath = %s\nto = %s\n\n[next]\n' "$link" "$to"
+        { printf '[evil]\nplugin = plant\npath = %s\nto = %s\n\n[next]\n' "$link" "$to"
           printf '%s\n' "$@"; } | write_conf "$IT_CONF" "evil next"
         run_cairn -c "$IT_CONF" --set runtime="$IT_RUNTIME" setup
         is "$RC" 1 "$name: setup exits 1"

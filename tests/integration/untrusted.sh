@@ -147,7 +147,7 @@ plugin_conf nosym
 refused ".so without the descriptor" "$P/nosym.so" "no \"cairn_plugin_descriptor\" symbol"
 
 plugin_conf abi2
-refused "ABI major 2" "$P/abi2.so" "plugin ABI 2.0" "supports 1.x" "built for 1.2"
+refused "ABI major 2" "$P/abi2.so" "plugin ABI 2.0" "supports 1.x" "built for 1.3"
 
 # A plugin that is a symlink to a world-writable copy.
 cp "$P/newminor.so" "$IT_DIR/ww.so"
@@ -178,7 +178,7 @@ fi
 check "ABI 1.99: nothing left" nothing_left_at_all
 
 # A plugin of the first release (ABI 1.0: no `check`, CAIRN_1's functions
-# only) loads and runs in this cairn (1.2): its tmpfs is mounted.
+# only) loads and runs in this cairn (1.3): its tmpfs is mounted.
 plugin_conf abi10
 run_cairn -c "$IT_CONF" check
 is "$RC" 0 "ABI 1.0: check exits 0"

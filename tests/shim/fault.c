@@ -8,8 +8,9 @@
  *   CAIRN_SHIM_KILL_AT=NAME:K[,NAME:K...]
  *           SIGKILL right AFTER the K-th call of NAME has returned (for
  *           write: once the K-th write of the journal is done; writes to
- *           descriptors 0-2 are not counted, and cairn makes no other
- *           write(2) calls of its own).
+ *           descriptors 0-2 are not counted, and cairn's only other
+ *           write(2) calls are those of cairn_write_file(), one per file
+ *           it makes with contents, after the file's journal write).
  *   CAIRN_SHIM_KILL_BEFORE=NAME:K[,NAME:K...]
  *           SIGKILL right BEFORE the K-th call of NAME (it never happens).
  *   CAIRN_SHIM_STOP_AT=NAME:K[,NAME:K...]
@@ -71,6 +72,7 @@ enum fn {
         F_RMDIR,
         F_UNLINK,
         F_CLOSE_RANGE,
+        F_SYMLINKAT,
         F_MAX
 };
 
@@ -80,7 +82,7 @@ static const char *const fn_names[F_MAX] = {
         [F_FSCONFIG] = "fsconfig",     [F_FSMOUNT] = "fsmount",     [F_MOVE_MOUNT] = "move_mount",
         [F_OPEN_TREE] = "open_tree",   [F_MOUNT_SETATTR] = "mount_setattr",
         [F_FDATASYNC] = "fdatasync",   [F_WRITE] = "write",         [F_MKDIR] = "mkdir",         [F_RMDIR] = "rmdir",
-        [F_UNLINK] = "unlink",         [F_CLOSE_RANGE] = "close_range",
+        [F_UNLINK] = "unlink",         [F_CLOSE_RANGE] = "close_range", [F_SYMLINKAT] = "symlinkat",
 };
 
 static bool is_mount_family(enum fn f)
@@ -359,6 +361,12 @@ SHIM_EXPORT int mknodat(int dirfd, const char *path, mode_t mode, dev_t dev)
 {
         int (*fn)(int, const char *, mode_t, dev_t) = real(F_MKNODAT);
         WRAP(F_MKNODAT, int, fn(dirfd, path, mode, dev));
+}
+
+SHIM_EXPORT int symlinkat(const char *to, int dirfd, const char *path)
+{
+        int (*fn)(const char *, int, const char *) = real(F_SYMLINKAT);
+        WRAP(F_SYMLINKAT, int, fn(to, dirfd, path));
 }
 
 SHIM_EXPORT int unlinkat(int dirfd, const char *path, int flags)

@@ -44,9 +44,27 @@ int __wrap_fsopen(const char *fs, unsigned flags)
 }
 
 int __wrap_fsconfig(int fd, unsigned cmd, const char *key, const void *value, int aux);
+/* What fsconfig was given, "KEY=VALUE" or "+FLAG" or "create", blank
+ * separated; a key equal to fsconfig_fail fails with EINVAL. */
+static char fsconfig_args[512];
+static const char *fsconfig_fail;
 int __wrap_fsconfig(int fd, unsigned cmd, const char *key, const void *value, int aux)
 {
+        char one[128];
+
         traced("fsconfig");
+        if (cmd == FSCONFIG_SET_STRING)
+                snprintf(one, sizeof one, "%s=%s", key, (const char *) value);
+        else if (cmd == FSCONFIG_SET_FLAG)
+                snprintf(one, sizeof one, "+%s", key);
+        else
+                snprintf(one, sizeof one, "%s", cmd == FSCONFIG_CMD_CREATE ? "create" : "?");
+        strncat(fsconfig_args, fsconfig_args[0] ? " " : "", sizeof fsconfig_args - strlen(fsconfig_args) - 1);
+        strncat(fsconfig_args, one, sizeof fsconfig_args - strlen(fsconfig_args) - 1);
+        if (fsconfig_fail && key && streq(key, fsconfig_fail)) {
+                errno = EINVAL;
+                return -1;
+        }
         return 0;
 }
 
@@ -149,6 +167,8 @@ static int setup(void **state)
         f->ctx = (struct cairn_ctx) { .s = &f->s, .entry = "t" };
         assert_int_equal(loader_new(NULL, &f->l), 0);
         trace[0] = '\0';
+        fsconfig_args[0] = '\0';
+        fsconfig_fail = NULL;
         *state = f;
         return 0;
 }
@@ -401,6 +421,80 @@ static void test_bad_targets(void **state)
         free(d);
 }
 
+/* The filesystem options of cairn_mount_fs_opts(), split. */
+static void test_fs_options_split(void **state)
+{
+        struct fs_option *o = NULL;
+        size_t n = 9;
+
+        (void) state;
+        assert_int_equal(fs_options_parse(NULL, &o, &n), 0);
+        assert_int_equal(n, 0);
+        assert_int_equal(fs_options_parse("", &o, &n), 0);
+        assert_int_equal(n, 0);
+        assert_int_equal(fs_options_parse("size=64m,mode=1777,newinstance,ptmxmode=0666,opt=a=b,empty=", &o, &n), 0);
+        assert_int_equal(n, 6);
+        assert_string_equal(o[0].key, "size");
+        assert_string_equal(o[0].value, "64m");
+        assert_string_equal(o[1].key, "mode");
+        assert_string_equal(o[1].value, "1777");
+        assert_string_equal(o[2].key, "newinstance");
+        assert_null(o[2].value); /* a flag */
+        assert_string_equal(o[3].key, "ptmxmode");
+        assert_string_equal(o[3].value, "0666");
+        assert_string_equal(o[4].key, "opt");
+        assert_string_equal(o[4].value, "a=b"); /* only the first "=" splits */
+        assert_string_equal(o[5].key, "empty");
+        assert_string_equal(o[5].value, "");
+        fs_options_free(o, n);
+        for (const char *bad = "\0,a\0a,\0a,,b\0,a\0=x\0a=1,=2\0k y=1\0"; *bad; bad += strlen(bad) + 1) {
+                o = NULL;
+                assert_int_equal(fs_options_parse(bad, &o, &n), -EINVAL);
+                assert_null(o);
+        }
+        assert_int_equal(fs_options_parse(",", &o, &n), -EINVAL);
+}
+
+/* Each option goes to fsconfig, in order, after the source and before
+ * the filesystem is created. */
+static void test_mount_fs_opts_order(void **state)
+{
+        struct fixture *f = *state;
+
+        will_return(__wrap_fsmount, 0);
+        will_return(__wrap_move_mount, 0);
+        assert_int_equal(cairn_mount_fs_opts(&f->ctx, "tmpfs", "tmpfs", "/t", CAIRN_MOUNT_NOSUID,
+                                             "size=64m,mode=1777,noswap", NULL), 0);
+        assert_string_equal(fsconfig_args, "source=tmpfs size=64m mode=1777 +noswap create");
+        assert_string_equal(trace, "fsopen fsconfig fsconfig fsconfig fsconfig fsconfig fsmount move_mount");
+        assert_true(in_root(f, "/t"));
+}
+
+/* A refused option is named, and nothing is made; a bad list is refused
+ * before anything is asked of the kernel. */
+static void test_mount_fs_opts_refused(void **state)
+{
+        struct fixture *f = *state;
+
+        fsconfig_fail = "mode";
+        logs_capture();
+        assert_int_equal(cairn_mount_fs_opts(&f->ctx, "tmpfs", NULL, "/t", 0, "size=1m,mode=abc", NULL),
+                         -EINVAL);
+        assert_logged("tmpfs: option mode=abc refused");
+        logs_release();
+        assert_string_equal(fsconfig_args, "size=1m mode=abc");
+        assert_false(in_root(f, "/t"));
+        assert_string_equal(types(f->s.j, 2), "");
+
+        trace[0] = '\0';
+        logs_capture();
+        assert_int_equal(cairn_mount_fs_opts(&f->ctx, "tmpfs", NULL, "/t", 0, "size=1m,,mode=1", NULL),
+                         -EINVAL);
+        assert_logged("an empty word or key");
+        logs_release();
+        assert_string_equal(trace, "");
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -413,6 +507,9 @@ int main(void)
                 cmocka_unit_test_setup_teardown(test_busy_unmount_keeps_everything, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_symlink_in_target_refused, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_bad_targets, setup, teardown),
+                cmocka_unit_test(test_fs_options_split),
+                cmocka_unit_test_setup_teardown(test_mount_fs_opts_order, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_mount_fs_opts_refused, setup, teardown),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

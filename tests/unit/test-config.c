@@ -705,6 +705,72 @@ static void test_value_syntax(void **state)
         assert_false(cfg_parse_bool("", &b));
 }
 
+/* CAIRN_OPT_INT and CAIRN_OPT_SIZE (ABI 1.3): the syntax, and a range. */
+static void test_int_syntax(void **state)
+{
+        int64_t v = 1;
+
+        (void) state;
+        assert_true(cfg_parse_int("0", false, &v) && v == 0);
+        assert_true(cfg_parse_int("-12", false, &v) && v == -12);
+        assert_true(cfg_parse_int("9223372036854775807", false, &v) && v == INT64_MAX);
+        assert_true(cfg_parse_int("-9223372036854775808", false, &v) && v == INT64_MIN);
+        assert_false(cfg_parse_int("9223372036854775808", false, &v));
+        assert_false(cfg_parse_int("-9223372036854775809", false, &v));
+        assert_false(cfg_parse_int("", false, &v));
+        assert_false(cfg_parse_int(NULL, false, &v));
+        assert_false(cfg_parse_int("abc", false, &v));
+        assert_false(cfg_parse_int("+1", false, &v));
+        assert_false(cfg_parse_int(" 1", false, &v));
+        assert_false(cfg_parse_int("1 ", false, &v));
+        assert_false(cfg_parse_int("0x10", false, &v));
+        assert_false(cfg_parse_int("-", false, &v));
+        assert_false(cfg_parse_int("64m", false, &v)); /* a suffix only for a size */
+        /* Sizes. */
+        assert_true(cfg_parse_int("4096", true, &v) && v == 4096);
+        assert_true(cfg_parse_int("64k", true, &v) && v == 64 << 10);
+        assert_true(cfg_parse_int("64M", true, &v) && v == 64 << 20);
+        assert_true(cfg_parse_int("3g", true, &v) && v == INT64_C(3) << 30);
+        assert_true(cfg_parse_int("2T", true, &v) && v == INT64_C(2) << 40);
+        assert_true(cfg_parse_int("0m", true, &v) && v == 0);
+        assert_true(cfg_parse_int("8388607t", true, &v) && v == INT64_C(8388607) << 40);
+        assert_false(cfg_parse_int("8388608t", true, &v)); /* 2^63: too big */
+        assert_false(cfg_parse_int("-1", true, &v));
+        assert_false(cfg_parse_int("m", true, &v));
+        assert_false(cfg_parse_int("1mb", true, &v));
+        assert_false(cfg_parse_int("1p", true, &v));
+        assert_false(cfg_parse_int("1.5g", true, &v));
+        assert_false(cfg_parse_int("12q", true, &v));
+}
+
+static void test_int_range(void **state)
+{
+        static const struct cairn_int_range r = { 1, 255 };
+        const struct cairn_option major = { .name = "major", .type = CAIRN_OPT_INT, .range = &r };
+        const struct cairn_option size = { .name = "size", .type = CAIRN_OPT_SIZE, .range = &r };
+        const struct cairn_option any = { .name = "n", .type = CAIRN_OPT_INT };
+        const struct cfg_place p = { "f.conf", 7, "dev", "major" };
+
+        (void) state;
+        assert_int_equal(cfg_check_option(&major, true, "1", &p), 0);
+        assert_int_equal(cfg_check_option(&major, true, "255", &p), 0);
+        logs_capture();
+        assert_int_equal(cfg_check_option(&major, true, "256", &p), -EINVAL);
+        assert_logged("f.conf:7: [dev] major: 256 is out of range (1 to 255)");
+        logs_release();
+        logs_capture();
+        assert_int_equal(cfg_check_option(&major, true, "abc", &p), -EINVAL);
+        assert_logged("f.conf:7: [dev] major: \"abc\" is not a decimal integer");
+        logs_release();
+        logs_capture();
+        assert_int_equal(cfg_check_option(&size, true, "1k", &p), -EINVAL);
+        assert_logged("1k is out of range (1 to 255 bytes)");
+        logs_release();
+        /* A plugin older than 1.3: its reserved field is not a range. */
+        assert_int_equal(cfg_check_option(&major, false, "256", &p), 0);
+        assert_int_equal(cfg_check_option(&any, true, "-5", &p), 0);
+}
+
 /* ---- bad configurations -------------------------------------------------- */
 
 struct bad {
@@ -1013,6 +1079,8 @@ static const struct CMUnitTest valid_and_other_tests[] = {
         TEST(test_scanner_locations),
         TEST(test_vars),
         TEST(test_value_syntax),
+        TEST(test_int_syntax),
+        TEST(test_int_range),
         TEST(test_missing_main_file),
         TEST(test_untrusted_files),
         TEST(test_confdir_not_a_directory),

@@ -99,8 +99,8 @@ static int demo_setup(struct cairn_ctx *ctx)
 }
 
 static const struct cairn_option demo_options[] = {
-        { "target", CAIRN_OPT_PATH, CAIRN_OPT_REQUIRED, "/demo", "where", NULL, { NULL, NULL } },
-        { NULL, CAIRN_OPT_STRING, 0, NULL, NULL, NULL, { NULL, NULL } },
+        { "target", CAIRN_OPT_PATH, CAIRN_OPT_REQUIRED, "/demo", "where", NULL, NULL, { NULL } },
+        { NULL, CAIRN_OPT_STRING, 0, NULL, NULL, NULL, NULL, { NULL } },
 };
 
 CAIRN_PLUGIN_DEFINE = {

@@ -31,7 +31,10 @@ extern "C" {
 #endif
 
 #define CAIRN_ABI_MAJOR 1
-#define CAIRN_ABI_MINOR 2 /* 1: `check`, cairn_ctx_config_error(); 2: cairn_bind_device() */
+/* 1: `check`, cairn_ctx_config_error(); 2: cairn_bind_device(); 3: CAIRN_OPT_INT and
+ * CAIRN_OPT_SIZE, cairn_ctx_option_int(), cairn_mount_fs_opts(), cairn_symlink(),
+ * cairn_write_file(), cairn_mknod() */
+#define CAIRN_ABI_MINOR 3
 #define CAIRN_ABI_VERSION ((uint32_t) ((CAIRN_ABI_MAJOR << 16) | CAIRN_ABI_MINOR))
 #define CAIRN_ABI_MAJOR_OF(v) ((uint32_t) (v) >> 16)
 #define CAIRN_ABI_MINOR_OF(v) ((uint32_t) (v) & 0xffffu)
@@ -46,6 +49,17 @@ enum cairn_option_type {
         CAIRN_OPT_MODE,       /* octal permission bits, 0 to 07777 */
         CAIRN_OPT_LIST,       /* words separated by blanks or commas */
         CAIRN_OPT_CHOICE,     /* one of `choices` */
+        /* ABI 1.3: */
+        CAIRN_OPT_INT,        /* a decimal integer, within `range` if given */
+        CAIRN_OPT_SIZE,       /* bytes: a decimal integer, with an optional suffix
+                               * k, m, g or t (KiB ... TiB, either case); within
+                               * `range` (in bytes) if given */
+};
+
+/* ABI 1.3: the bounds of a CAIRN_OPT_INT or CAIRN_OPT_SIZE option, both
+ * included. */
+struct cairn_int_range {
+        int64_t min, max;
 };
 
 /* Option flags. */
@@ -59,7 +73,10 @@ struct cairn_option {
         const char *default_value; /* NULL: none */
         const char *help;
         const char *const *choices; /* CAIRN_OPT_CHOICE: NULL-terminated */
-        void *reserved[2];
+        /* ABI 1.3 (read only from a plugin that says 1.3 or later), may be
+         * NULL: CAIRN_OPT_INT's or CAIRN_OPT_SIZE's bounds. */
+        const struct cairn_int_range *range;
+        void *reserved[1];
 };
 
 struct cairn_ctx;
@@ -108,6 +125,10 @@ bool cairn_ctx_option_bool(const struct cairn_ctx *ctx, const char *name, bool d
  * the caller frees with cairn_strv_free(). */
 int cairn_ctx_option_list(const struct cairn_ctx *ctx, const char *name, char ***ret);
 void cairn_strv_free(char **strv);
+/* ABI 1.3.  A CAIRN_OPT_INT or CAIRN_OPT_SIZE option (a size in bytes), read
+ * exactly as the engine checked it: 0, or -ENOENT if unset and without a
+ * default (*ret is then `def`), or -EINVAL if it does not parse. */
+int cairn_ctx_option_int(const struct cairn_ctx *ctx, const char *name, int64_t def, int64_t *ret);
 
 /* ---- logging: messages are prefixed with the entry's name ---------------- */
 
@@ -158,6 +179,15 @@ int cairn_log_errno(const struct cairn_ctx *ctx, int err, const char *fmt, ...)
 int cairn_mount_fs(struct cairn_ctx *ctx, const char *fstype, const char *source,
                    const char *target, unsigned attrs, int *ret_fd);
 
+/* ABI 1.3.  As cairn_mount_fs(), with filesystem parameters: `options`
+ * (may be NULL) is a comma-separated list of KEY=VALUE (fsconfig
+ * FSCONFIG_SET_STRING) and FLAG words (FSCONFIG_SET_FLAG), given before
+ * the filesystem is created, e.g. "size=64m,mode=1777" for tmpfs or
+ * "newinstance,ptmxmode=0666" for devpts.  A parameter the filesystem
+ * refuses is named in the message (-EINVAL, or what the kernel said). */
+int cairn_mount_fs_opts(struct cairn_ctx *ctx, const char *fstype, const char *source,
+                        const char *target, unsigned attrs, const char *options, int *ret_fd);
+
 /* Bind the host path `source` (symlinks in it are followed: the admin named
  * it) at `target`.  With CAIRN_BIND_RDONLY the bind is read-only from the
  * moment it appears, and this is checked. */
@@ -182,6 +212,25 @@ int cairn_bind_device(struct cairn_ctx *ctx, const char *path, unsigned flags);
 
 /* Make a directory (and its parents) inside the root; journaled. */
 int cairn_mkdir(struct cairn_ctx *ctx, const char *path, mode_t mode);
+
+/* ABI 1.3.  Files made inside the root, journaled, each at `path`
+ * (missing parent directories made as for a mount point); -EEXIST, with a
+ * message, if something is at `path` already (a symlink included: it is
+ * never followed).  The undo removes each only if it is still of the kind
+ * cairn made (a symlink, a regular file, a node of that type), never
+ * through a mount. */
+
+/* A symlink whose text is `to` (not resolved, not checked). */
+int cairn_symlink(struct cairn_ctx *ctx, const char *path, const char *to);
+
+/* A new regular file with `len` bytes of `data` and mode `mode` (at most
+ * 07777; set with fchmod once written, so the umask does not matter). */
+int cairn_write_file(struct cairn_ctx *ctx, const char *path, const void *data, size_t len,
+                     mode_t mode);
+
+/* A device node: `mode` is S_IFCHR or S_IFBLK with the permission bits
+ * (set as given, umask or not), `dev` its number (makedev()). */
+int cairn_mknod(struct cairn_ctx *ctx, const char *path, mode_t mode, dev_t dev);
 
 /* Open an existing path inside the root without following symlinks;
  * `flags` are open(2) flags (O_CLOEXEC and O_NOFOLLOW are added). */

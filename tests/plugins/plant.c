@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Test plugin "symlink": plants a symlink at `path` inside the root (a
+ * Test plugin "plant": plants a symlink at `path` inside the root (a
  * top-level name) pointing at `to` (typically a host directory), the way a
  * hostile or careless earlier step could.  A later entry that mounts at
  * `path`/... must be refused (the seed joined paths as strings and would
  * have mounted onto the host).  Not made through the journaled helpers, so
- * this plugin has a teardown that removes it.
+ * this plugin has a teardown that removes it (the built-in plugin symlink
+ * makes one journaled, and refuses a path that exists).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -25,7 +26,7 @@ static const char *top_level_name(struct cairn_ctx *ctx, const char *path)
         return path + 1;
 }
 
-static int symlink_setup(struct cairn_ctx *ctx)
+static int plant_setup(struct cairn_ctx *ctx)
 {
         const char *name = top_level_name(ctx, cairn_ctx_option(ctx, "path"));
         const char *to = cairn_ctx_option(ctx, "to");
@@ -38,7 +39,7 @@ static int symlink_setup(struct cairn_ctx *ctx)
         return 0;
 }
 
-static int symlink_teardown(struct cairn_ctx *ctx)
+static int plant_teardown(struct cairn_ctx *ctx)
 {
         const char *name = top_level_name(ctx, cairn_ctx_option(ctx, "path"));
         struct stat st;
@@ -57,7 +58,7 @@ static int symlink_teardown(struct cairn_ctx *ctx)
 
 CAIRN_PLUGIN_DEFINE = {
         .abi = CAIRN_ABI_VERSION,
-        .name = "symlink",
+        .name = "plant",
         .summary = "test: plant a symlink inside the root",
         .options = (const struct cairn_option[]) {
                 { .name = "path", .type = CAIRN_OPT_PATH, .flags = CAIRN_OPT_REQUIRED,
@@ -66,6 +67,6 @@ CAIRN_PLUGIN_DEFINE = {
                   .help = "what the symlink points to" },
                 { .name = NULL },
         },
-        .setup = symlink_setup,
-        .teardown = symlink_teardown,
+        .setup = plant_setup,
+        .teardown = plant_teardown,
 };
