@@ -143,11 +143,8 @@ int cmd_setup(struct cli *cli, int argc, char *argv[])
                 log_error("setup: standard output is closed: nobody would learn the root's path");
                 return EXIT_USAGE;
         }
-        if (cli_load(cli, CFG_DIR_STATE | (o.root ? 0 : CFG_DIR_ROOT_PARENT), &cfg, &l) < 0 ||
-            (o.root && cfg_check_given_root(cfg) < 0)) {
+        if (cli_load(cli, CFG_DIR_STATE | (o.root ? 0 : CFG_DIR_ROOT_PARENT), &cfg, &l) < 0) {
                 given_root_clear(&root);
-                loader_free_at_exit(l);
-                cfg_free(cfg);
                 return EXIT_USAGE;
         }
 

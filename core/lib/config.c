@@ -603,17 +603,6 @@ int cfg_load_settings(const char *path, const char *confdir, struct cfg **ret)
         return load(path, confdir, NULL, true, ret);
 }
 
-int cfg_check_given_root(const struct cfg *cfg)
-{
-        struct cfg_place p = { cfg->root_readonly_where.file, cfg->root_readonly_where.line, "cairn",
-                               "root_readonly" };
-
-        if (!cfg->root_readonly)
-                return 0;
-        return cfg_error(&p, "--root DIR is the caller's directory, which cairn does not make "
-                             "read-only (make it so yourself, as a runtime does a read-only rootfs)");
-}
-
 const char *cfg_entry_value(const struct cfg_entry *e, const char *key)
 {
         for (size_t i = 0; i < e->n_options; i++)

@@ -107,10 +107,6 @@ int cfg_load_settings(const char *path, const char *confdir, struct cfg **ret);
 #define CFG_DIR_ROOT_PARENT (1u << 3)
 int cfg_check_dirs(const struct cfg *cfg, unsigned what);
 
-/* Whether the config can build into a --root directory: not with
- * root_readonly (an error at that key: exit 2). */
-int cfg_check_given_root(const struct cfg *cfg);
-
 /* The entry's value for a key: the configured one, else the plugin's
  * declared default, else NULL. */
 const char *cfg_entry_value(const struct cfg_entry *e, const char *key);

@@ -198,9 +198,12 @@ int session_begin_given(const struct cfg *cfg, const struct given_root *given, s
         };
         int r;
 
-        r = cfg_check_given_root(cfg);
-        if (r < 0)
-                return r;
+        /* The caller's directory, and the caller's mounts: a runtime makes
+         * its rootfs read-only itself (OCI root.readonly). */
+        if (cfg->root_readonly)
+                log_notice("%s:%u: [cairn] root_readonly applies to roots cairn makes; --root %s is "
+                           "left as the caller made it", cfg->root_readonly_where.file,
+                           cfg->root_readonly_where.line, given->path);
         r = open_state_dir(cfg->state_dir, &sfd);
         if (r < 0)
                 return r;

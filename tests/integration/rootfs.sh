@@ -121,13 +121,21 @@ run_cairn -c "$IT_CONF" teardown "$ID"
 is "$RC" 0 "... teardown exits 0"
 check "... nothing left" nothing_left_at_all
 
-# --root DIR with root_readonly: refused, nothing done.
+# --root DIR with root_readonly: the caller's directory is left as it is
+# (a notice says so), so that one config serves both kinds of root.
 mkdir "$IT_DIR/given"
 run_cairn -c "$IT_CONF" setup --root "$IT_DIR/given"
-is "$RC" 2 "--root with root_readonly = yes: exit 2"
-check "... naming the file, line and key" grep -q "$IT_CONF:[0-9]*: \[cairn\] root_readonly:" <<<"$ERR"
-check "... nothing done" nothing_left_at_all
-check "... the directory untouched" dir_is_empty "$IT_DIR/given"
+is "$RC" 0 "--root with root_readonly = yes: exit 0"
+check "... a notice names the key and the directory" \
+        grep -q "$IT_CONF:[0-9]*: \[cairn\] root_readonly applies to roots cairn makes; --root $IT_DIR/given" <<<"$ERR"
+check "... the directory is not made a mount" not_mounted "$IT_DIR/given"
+touch "$IT_DIR/given/w"
+is "$?" 0 "... and stays writable"
+rm -f "$IT_DIR/given/w"
+run_cairn -c "$IT_CONF" teardown "$IT_DIR/given"
+is "$RC" 0 "... teardown exits 0"
+check "... nothing left" nothing_left_at_all
+check "... the directory is empty again" dir_is_empty "$IT_DIR/given"
 
 # Bad values: exit 2 naming file, line, section and key.
 for bad in root_fs=tmpfs2 root_size=abc root_size=0 root_size=10x root_size=101% root_readonly=maybe; do

@@ -6,8 +6,32 @@
 . "$(dirname "$0")/lib.sh"
 
 shipped_conf "$IT_CONF"
-check "the shipped stack is the seed's: proc runsc kvm" \
-        grep -Eq '^stack[[:space:]]*=[[:space:]]*proc runsc kvm[[:space:]]*$' "$IT_CONF"
+check "the shipped stack is today's gVisor's: proc runsc localtime kvm" \
+        grep -Eq '^stack[[:space:]]*=[[:space:]]*proc runsc localtime kvm[[:space:]]*$' "$IT_CONF"
+
+# What it builds, checked from mountinfo and inside the root: a tmpfs
+# root made read-only, a read-only procfs, the runtime read-only,
+# /etc/localtime a copy, /dev/kvm.
+setup_root "shipped stack" -c "$IT_CONF" --set runtime="$IT_RUNTIME" --set platform=kvm
+if [ -n "$ROOT" ]; then
+        is "$(mount_fstype "$ROOT")" tmpfs "shipped: the root is a tmpfs"
+        check "shipped: the root is read-only" mount_has_opts "$ROOT" ro
+        is "$(mount_fstype "$ROOT/proc")" proc "shipped: /proc is a procfs"
+        check "shipped: /proc is read-only, nosuid,nodev,noexec" mount_has_opts "$ROOT/proc" ro nosuid nodev noexec
+        check "shipped: /runsc is bound read-only" mount_has_opts "$ROOT/runsc" ro
+        check "shipped: /etc/localtime is a regular file, not a mount" \
+                sh -c 'test -f "$1" && ! test -L "$1"' sh "$ROOT/etc/localtime"
+        check "shipped: ... not a mount" not_mounted "$ROOT/etc/localtime"
+        check "shipped: ... with the host's zone's contents" cmp -s /etc/localtime "$ROOT/etc/localtime"
+        check "shipped: ... another inode than the host's" \
+                test "$(stat -L -c %d:%i /etc/localtime)" != "$(stat -c %d:%i "$ROOT/etc/localtime")"
+        check "shipped: /dev/kvm is bound" is_mounted "$ROOT/dev/kvm"
+        err=$(touch "$ROOT/etc/x" 2>&1)
+        check "shipped: writing into the root fails with EROFS" grep -q 'Read-only file system' <<<"$err"
+        run_cairn -c "$IT_CONF" teardown "$ID"
+        is "$RC" 0 "shipped: teardown exits 0"
+        check "shipped: nothing left" nothing_left_at_all
+fi
 
 run_cairn -c "$IT_CONF" --set runtime="$IT_RUNTIME" --set platform=kvm check
 is "$RC" 0 "check --set runtime=... --set platform=kvm: exit 0"

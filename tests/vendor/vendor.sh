@@ -133,10 +133,10 @@ is "$(grep -c '^\(proc\|binbind\|kvm\|devices\) - ' <<<"$OUT")" 4 \
 
 run_cairn "${MAIN[@]}" check
 is "$RC" 0 "cairn check exits 0"
-is "$(sed -n 's/^[0-9]*\. \[\([^]]*\)\].*/\1/p' <<<"$OUT" | tr '\n' ' ')" "proc runsc kvm acme-accel " \
+is "$(sed -n 's/^[0-9]*\. \[\([^]]*\)\].*/\1/p' <<<"$OUT" | tr '\n' ' ')" "proc runsc localtime kvm acme-accel " \
         "cairn check: the main stack, then the vendor's entry"
 check "cairn check: acme-accel is loaded from plugindir, after the main stack, from the drop-in" \
-        grep -qE "^4\. \[acme-accel\] plugin acme-accel \($PLUGINDIR/acme-accel\.so\), optional +$CONFD/acme-accel\.conf:[0-9]+\$" <<<"$OUT"
+        grep -qE "^5\. \[acme-accel\] plugin acme-accel \($PLUGINDIR/acme-accel\.so\), optional +$CONFD/acme-accel\.conf:[0-9]+\$" <<<"$OUT"
 check "cairn check: its nodes come from the site's drop-in, which overrides the vendor's" \
         grep -qE "^ +nodes = $NODES/acme-accel\[0-9\]\* +$CONFD/zz-site\.conf:2\$" <<<"$OUT"
 
