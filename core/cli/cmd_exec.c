@@ -200,10 +200,12 @@ static void watch_init(struct watch *w, int sfd, int report_fd)
                         w->init_done = true;
         }
         while (!w->init_done) { /* poll() failed: the plain way */
-                if (waitpid(w->init, &w->init_status, 0) == w->init)
+                if (waitpid(w->init, &w->init_status, 0) == w->init) {
                         w->init_done = true;
-                else if (errno != EINTR)
-                        w->init_status = 127 << 8, w->init_done = true;
+                } else if (errno != EINTR) {
+                        w->init_status = 127 << 8; /* no such child: cannot be */
+                        w->init_done = true;
+                }
         }
 }
 

@@ -216,9 +216,9 @@ static void supervise(struct supervise *s, int sfd, int report_fd)
                         }
                 }
         }
-        if (s->err_fd >= 0) /* CMD has exited: the pipe is at its end */
-                read_child_error(s, report_fd);
-        if (s->err_fd >= 0)
+        /* CMD's process has exited: what is in the pipe is all there is
+         * (a message, then the end; or only the end). */
+        while (s->err_fd >= 0)
                 read_child_error(s, report_fd);
 }
 
