@@ -1,36 +1,32 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * exec: one command in a throw-away root.  cairn moves into a private
- * mount namespace (so nothing it mounts is seen outside, and everything
- * goes away with the namespace even if cairn is killed), builds the root,
- * runs CMD with the root as its "/", tears the root down, and exits with
- * CMD's status.  The session is owned by this cairn process: if it is
- * killed, `cairn gc` finds the owner gone and removes the root and journal.
- *
- * CMD enters the root through the session's descriptor of it, never by
- * its path (which someone may have pointed elsewhere meanwhile): in a
- * mount namespace of its own, a clone of the root with everything mounted
- * in it is attached and made the root with pivot_root(2), and the old
- * root is detached: no path, ".." or descriptor leads out of it.  This is
- * not a confinement: CMD runs as cairn does (root, every capability).
+ * exec: one command in a throw-away root, as a sandbox (exec.h has the
+ * three processes).  This is P, cairn itself: it moves into a private
+ * mount namespace (so nothing mounted for the sandbox is seen outside,
+ * and everything goes away with the namespace even if cairn is killed),
+ * owns the session (`cairn gc` takes it down if cairn and its init are
+ * both gone), and forks the sandbox's init C as pid 1 of a new PID
+ * namespace, which shares this mount namespace: C builds the root, runs
+ * CMD, kills what is left of CMD's processes, tears the root down.  P
+ * forwards signals to C, writes the --status-fd lines from C's messages,
+ * and exits with C's status; if C dies without saying how CMD ended, P
+ * takes the session down itself.
  */
-#include <dirent.h>
 #include <getopt.h>
+#include <limits.h>
+#include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <sched.h>
 #include <fcntl.h>
-#include <linux/close_range.h>
 #include <sys/mount.h>
-#include <sys/prctl.h>
-#include <sys/resource.h>
-#include <sys/stat.h>
-#include <sys/syscall.h>
+#include <sys/signalfd.h>
 #include <sys/wait.h>
 
 #include "cli.h"
 #include "engine.h"
+#include "exec.h"
 #include "loader.h"
 #include "log.h"
 #include "root.h"
@@ -39,27 +35,68 @@
 #include "util.h"
 
 static const char exec_usage[] =
-        "Usage: cairn [OPTIONS] exec [--root DIR] -- CMD [ARG...]\n"
-        "Build a root in a private mount namespace, run CMD with it as its \"/\"\n"
-        "(pivot_root), and take the root down.  Exit status: CMD's (128+N if signal N killed it;\n"
-        "127 if CMD cannot be run); 1, 2 or 3 as for setup if no CMD ran.\n";
+        "Usage: cairn [OPTIONS] exec [--root DIR] [--user UID[:GID]] [--cwd DIR] [--status-fd FD]\n"
+        "                            -- CMD [ARG...]\n"
+        "Build a root in a private mount namespace and run CMD in it as in a sandbox: in a new\n"
+        "PID namespace, with the root as its \"/\" (pivot_root); when CMD exits, every process\n"
+        "left in the namespace is killed and the root taken down.\n"
+        "  --root DIR         build into DIR (an existing directory) instead of a new root\n"
+        "  --user UID[:GID]   run CMD with these numeric ids (GID defaults to UID), no\n"
+        "                     supplementary groups, no new privileges\n"
+        "  --cwd DIR          CMD's working directory, an absolute path inside the root\n"
+        "  --status-fd FD     write JSON lines to FD: {\"child-pid\": N} when CMD starts,\n"
+        "                     {\"exit-code\": N} or {\"signal\": N} when it ends,\n"
+        "                     {\"error\": TEXT, \"exit\": N} if cairn fails\n"
+        "SIGINT, SIGTERM, SIGHUP and SIGQUIT go to every process of CMD's.\n"
+        "Exit status: CMD's (128+N if signal N killed it; 127 if CMD cannot be run);\n"
+        "1, 2 or 3 as for setup if no CMD ran.\n";
 
-static volatile sig_atomic_t child_pid;
-
-static void forward(int sig)
+/* UID[:GID], numeric; (uid_t) -1 is no id (setuid(2) would leave it). */
+static int parse_ids(const char *arg, struct exec_opts *o)
 {
-        if (child_pid > 0)
-                kill((pid_t) child_pid, sig);
+        const char *colon = strchr(arg, ':');
+        _cleanup_free_ char *u = colon ? strndup(arg, (size_t) (colon - arg)) : strdup(arg);
+        uint64_t uid, gid;
+
+        if (!u)
+                return -ENOMEM;
+        if (parse_u64(u, &uid) < 0 || uid >= UINT32_MAX)
+                return -EINVAL;
+        gid = uid;
+        if (colon && (parse_u64(colon + 1, &gid) < 0 || gid >= UINT32_MAX))
+                return -EINVAL;
+        o->set_ids = true;
+        o->uid = (uid_t) uid;
+        o->gid = (gid_t) gid;
+        return 0;
 }
 
-static int parse_exec(int argc, char *argv[], const char **ret_root)
+static int parse_status_fd(const char *arg, int *ret)
 {
+        uint64_t fd;
+
+        if (parse_u64(arg, &fd) < 0 || fd > INT_MAX) {
+                log_error("exec: --status-fd \"%s\": not a descriptor number", arg);
+                return -EINVAL;
+        }
+        if (fcntl((int) fd, F_GETFD) < 0)
+                return log_errno(negative_errno(), "exec: --status-fd %d", (int) fd);
+        *ret = (int) fd;
+        return 0;
+}
+
+static int parse_exec(int argc, char *argv[], struct exec_opts *o)
+{
+        enum { OPT_USER = 0x100, OPT_CWD, OPT_STATUS_FD };
         static const struct option opts[] = {
                 { "root", required_argument, NULL, 'r' },
+                { "user", required_argument, NULL, OPT_USER },
+                { "cwd", required_argument, NULL, OPT_CWD },
+                { "status-fd", required_argument, NULL, OPT_STATUS_FD },
                 { "help", no_argument, NULL, 'h' },
                 {},
         };
-        int c;
+        int c, r;
 
         optind = 1;
         while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
@@ -68,7 +105,26 @@ static int parse_exec(int argc, char *argv[], const char **ret_root)
                         /* Opened once cairn is in its own mount namespace,
                          * where it will mount: a descriptor opened here
                          * would stand for the host's mount of it. */
-                        *ret_root = optarg;
+                        o->root_dir = optarg;
+                        break;
+                case OPT_USER:
+                        r = parse_ids(optarg, o);
+                        if (r < 0) {
+                                log_error("exec: --user \"%s\": not UID or UID:GID (numeric ids)", optarg);
+                                return r;
+                        }
+                        break;
+                case OPT_CWD:
+                        if (optarg[0] != '/' || strlen(optarg) >= PATH_MAX) {
+                                log_error("exec: --cwd \"%s\": not an absolute path", optarg);
+                                return -EINVAL;
+                        }
+                        o->cwd = optarg;
+                        break;
+                case OPT_STATUS_FD:
+                        r = parse_status_fd(optarg, &o->status_fd);
+                        if (r < 0)
+                                return r;
                         break;
                 case 'h':
                         printf("%s", exec_usage);
@@ -82,197 +138,131 @@ static int parse_exec(int argc, char *argv[], const char **ret_root)
                 log_error("exec: no command given (cairn exec -- CMD [ARG...])");
                 return -EINVAL;
         }
+        o->argv = argv + optind;
         return 0;
 }
 
-/* The mount on top of the working directory (which is under it, as it
- * was before the mount was made there), as a descriptor: entering a
- * mount takes a walk by name, and the name is looked for in the parent,
- * each candidate checked to be this directory (device, inode) on a mount
- * whose root it is, other than the one under it.  In a mount namespace of
- * the child's own nobody else mounts: a rename meanwhile makes it refuse,
- * never enter something else. */
-static int open_mount_on_cwd(const struct statx *under, int *ret_fd)
+/* What P learns of C. */
+struct watch {
+        pid_t init;
+        int status_fd;
+        bool init_done;
+        int init_status;
+        bool ended; /* C said how CMD ended */
+        int cmd_status;
+        char id[sizeof(((struct exec_msg *) 0)->text)]; /* "": not told */
+};
+
+static void on_message(struct watch *w, const struct exec_msg *m)
 {
-        _cleanup_close_ int parent = open("..", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        DIR *d;
-        int r = -ESTALE;
+        switch (m->type) {
+        case EXEC_MSG_SESSION:
+                snprintf(w->id, sizeof w->id, "%s", m->text);
+                break;
+        case EXEC_MSG_STARTED:
+                status_child_pid(w->status_fd, w->init);
+                break;
+        case EXEC_MSG_ENDED:
+                w->ended = true;
+                w->cmd_status = m->value;
+                status_ended(w->status_fd, m->value);
+                break;
+        case EXEC_MSG_ERROR:
+                status_error(w->status_fd, m->text, m->value);
+                break;
+        }
+}
 
-        if (parent < 0)
-                return negative_errno();
-        d = fdopendir(parent);
-        if (!d)
-                return negative_errno();
-        parent = -1; /* the DIR has it now */
-        for (struct dirent *de; (de = readdir(d));) {
-                _cleanup_close_ int fd = -1;
-                struct statx stx;
+/* Until C has exited and its messages are read: forward the signals. */
+static void watch_init(struct watch *w, int sfd, int report_fd)
+{
+        while (report_fd >= 0 || !w->init_done) {
+                struct pollfd p[2] = {
+                        { .fd = sfd, .events = POLLIN },
+                        { .fd = report_fd, .events = POLLIN },
+                };
+                struct signalfd_siginfo si;
 
-                if ((de->d_type != DT_DIR && de->d_type != DT_UNKNOWN) || streq(de->d_name, ".") ||
-                    streq(de->d_name, ".."))
-                        continue;
-                fd = openat(dirfd(d), de->d_name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-                if (fd < 0 || statx(fd, "", AT_EMPTY_PATH, STATX_INO | STATX_MNT_ID, &stx) < 0)
-                        continue;
-                if (stx.stx_ino == under->stx_ino && stx.stx_dev_major == under->stx_dev_major &&
-                    stx.stx_dev_minor == under->stx_dev_minor && stx.stx_mnt_id != under->stx_mnt_id &&
-                    (stx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT) &&
-                    (stx.stx_attributes & STATX_ATTR_MOUNT_ROOT)) {
-                        *ret_fd = TAKE_FD(fd);
-                        r = 0;
+                if (poll(p, report_fd >= 0 ? 2 : 1, -1) < 0 && errno != EINTR)
                         break;
+                if (report_fd >= 0 && p[1].revents) {
+                        struct exec_msg m;
+
+                        if (exec_msg_recv(report_fd, &m) > 0)
+                                on_message(w, &m);
+                        else
+                                report_fd = -1; /* the end (closed by the caller) */
+                }
+                while (read(sfd, &si, sizeof si) == (ssize_t) sizeof si)
+                        if (si.ssi_signo != SIGCHLD && !w->init_done)
+                                (void) kill(w->init, (int) si.ssi_signo);
+                if (!w->init_done && waitpid(w->init, &w->init_status, WNOHANG) == w->init)
+                        w->init_done = true;
+        }
+        while (!w->init_done) { /* poll() failed: the plain way */
+                if (waitpid(w->init, &w->init_status, 0) == w->init) {
+                        w->init_done = true;
+                } else if (errno != EINTR) {
+                        w->init_status = 127 << 8; /* no such child: cannot be */
+                        w->init_done = true;
                 }
         }
-        closedir(d);
-        return r;
 }
 
-/* Without the new mount API (before Linux 5.2; valgrind 3.19): the root,
- * the working directory, bound onto itself (with all that is mounted in
- * it), so that it is a mount to pivot into.  Not chroot(2): a root-owned
- * CMD walks out of a chroot with "..". */
-static int bind_cwd_onto_itself(void)
+/* C died without finishing (killed, crashed): the kernel has killed every
+ * process of its namespace.  Take down the session it told of, or, if it
+ * died before saying, any this cairn owns (setup records the owner
+ * before it mounts anything). */
+static int init_died(struct watch *w, const struct cfg *cfg, struct loader *l, const struct setup_opts *so)
 {
-        _cleanup_close_ int top = -1;
-        struct statx under;
-        int r;
-
-        if (statx(AT_FDCWD, ".", 0, STATX_INO | STATX_MNT_ID, &under) < 0)
-                return negative_errno();
-        if ((under.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT) &&
-            (under.stx_attributes & STATX_ATTR_MOUNT_ROOT))
-                return 0; /* a mount's root already */
-        if (mount(".", ".", NULL, MS_BIND | MS_REC, NULL) < 0)
-                return negative_errno();
-        r = open_mount_on_cwd(&under, &top);
-        if (r == -ESTALE)
-                log_error("exec: the root, bound onto itself, is no longer in its parent directory "
-                          "(renamed meanwhile?)");
-        if (r < 0)
-                return r;
-        return fchdir(top) < 0 ? negative_errno() : 0;
-}
-
-/* Make the root, `root_fd`, this process's "/" and working directory,
- * through the descriptor: see the top of this file. */
-static int enter_root(int root_fd)
-{
-        _cleanup_close_ int tree = -1;
-        int r;
-
-        if (fchdir(root_fd) < 0)
-                return negative_errno();
-        tree = open_tree(root_fd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE | AT_EMPTY_PATH);
-        if (tree < 0 && errno != ENOSYS)
-                return negative_errno();
-        /* The working directory follows into the new namespace's copy of
-         * the root; the clone is attached on it there, and made "/". */
-        if (unshare(CLONE_NEWNS) < 0)
-                return negative_errno();
-        if (tree >= 0) {
-                if (move_mount(tree, "", AT_FDCWD, ".", MOVE_MOUNT_F_EMPTY_PATH) < 0 || fchdir(tree) < 0)
-                        return negative_errno();
-        } else {
-                r = bind_cwd_onto_itself();
-                if (r < 0)
-                        return r;
-        }
-        if (syscall(SYS_pivot_root, ".", ".") < 0 || umount2(".", MNT_DETACH) < 0 || chdir("/") < 0)
-                return negative_errno();
-        return 0;
-}
-
-/* Only stdin, stdout and stderr reach CMD: whatever else cairn was given
- * (a runtime's sockets, pipes) does not.  Without close_range(2) (before
- * Linux 5.11), each descriptor /proc/self/fd lists, or, where it cannot
- * be read, every number up to the hard limit (the soft one may have been
- * lowered after they were opened). */
-static void close_on_exec_from_3(void)
-{
-        struct rlimit rl;
-        rlim_t top = 1U << 20; /* fs.nr_open's default ceiling */
-        DIR *d;
-
-        if (close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) == 0)
-                return;
-        d = opendir("/proc/self/fd");
-        if (d) {
-                for (struct dirent *de; (de = readdir(d));) {
-                        int fd = atoi(de->d_name);
-                        if (fd >= 3 && fd != dirfd(d))
-                                (void) fcntl(fd, F_SETFD, FD_CLOEXEC);
-                }
-                closedir(d);
-                return;
-        }
-        if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_max != RLIM_INFINITY)
-                top = rl.rlim_max;
-        for (rlim_t fd = 3; fd < top; fd++)
-                (void) fcntl((int) fd, F_SETFD, FD_CLOEXEC);
-}
-
-/* The child: into the root, then CMD; 127 if CMD cannot be run. */
-static void run_child(int root_fd, const char *root, pid_t parent, char *argv[])
-{
-        struct sigaction dfl = { .sa_handler = SIG_DFL };
-        int r;
-
-        /* CMD does not outlive the cairn that will take its root down: if
-         * cairn is killed, so is CMD, and gc (cairn was the owner) finds
-         * nothing in use. */
-        if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
-                _exit(128 + SIGKILL);
-
-        sigaction(SIGINT, &dfl, NULL);
-        sigaction(SIGTERM, &dfl, NULL);
-        sigaction(SIGHUP, &dfl, NULL);
-        sigaction(SIGQUIT, &dfl, NULL);
-        /* cairn ignores these (cli.c); an ignored signal stays ignored
-         * across execve(). */
-        sigaction(SIGPIPE, &dfl, NULL);
-        sigaction(SIGXFSZ, &dfl, NULL);
-        /* Before the root is entered: /proc is the host's here. */
-        close_on_exec_from_3();
-        r = enter_root(root_fd);
-        if (r < 0) {
-                log_errno(r, "exec: enter root %s", root);
-                _exit(127);
-        }
-        execvp(argv[0], argv);
-        log_errno(negative_errno(), "exec: %s", argv[0]);
-        _exit(127);
-}
-
-static int wait_child(pid_t pid)
-{
+        struct session_info *v = NULL;
+        size_t n = 0;
+        bool left = false;
+        char msg[700];
         int status;
 
-        while (waitpid(pid, &status, 0) < 0)
-                if (errno != EINTR)
-                        return 127;
-        if (WIFEXITED(status))
-                return WEXITSTATUS(status);
-        if (WIFSIGNALED(status))
-                return 128 + WTERMSIG(status);
-        return 127;
+        log_error("exec: the sandbox's init (pid %d) was killed by signal %d (%s)", (int) w->init,
+                  WTERMSIG(w->init_status), strsignal(WTERMSIG(w->init_status)));
+        trust_forget();
+        exec_log_capture_start();
+        if (w->id[0])
+                left = engine_teardown(cfg->state_dir, w->id, -1, l) < 0;
+        else if (sessions_list(cfg->state_dir, &v, &n) >= 0) {
+                for (size_t i = 0; i < n; i++)
+                        if (v[i].owner == so->owner && v[i].owner_start == so->owner_start &&
+                            engine_teardown(cfg->state_dir, v[i].id, -1, l) < 0)
+                                left = true;
+                sessions_free(v, n);
+        } else
+                left = true;
+        status = w->ended ? exec_wait_status_code(w->cmd_status) : EXIT_SETUP_FAILED;
+        if (left && (!w->ended || status == 0))
+                status = EXIT_LEFTOVER;
+        snprintf(msg, sizeof msg, "exec: the sandbox's init was killed by signal %d%s%s",
+                 WTERMSIG(w->init_status),
+                 left ? "; the root could not be taken down fully: " : "; the session was taken down",
+                 left ? exec_log_captured("see `cairn list`") : "");
+        status_error(w->status_fd, msg, status);
+        return status;
 }
 
 int cmd_exec(struct cli *cli, int argc, char *argv[])
 {
-        struct sigaction fwd = { .sa_handler = forward };
-        struct setup_result res = { .root_fd = -1 };
+        static const int forwarded[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGCHLD };
         struct given_root given = { .fd = -1 };
-        struct setup_opts o = {};
-        const char *root_dir = NULL;
+        struct exec_opts eo = { .status_fd = -1 };
+        struct setup_opts so = {};
         struct cfg *cfg = NULL;
         struct loader *l = NULL;
+        _cleanup_close_ int life_r = -1, life_w = -1, report_r = -1, report_w = -1, sfd = -1;
         int r, status;
+        sigset_t set, orig;
         pid_t pid;
 
-        r = parse_exec(argc, argv, &root_dir);
+        r = parse_exec(argc, argv, &eo);
         if (r != 0)
                 return r > 0 ? EXIT_DONE : EXIT_USAGE;
-        if (cli_load(cli, CFG_DIR_STATE | (root_dir ? 0 : CFG_DIR_ROOT_PARENT), &cfg, &l) < 0)
+        if (cli_load(cli, CFG_DIR_STATE | (eo.root_dir ? 0 : CFG_DIR_ROOT_PARENT), &cfg, &l) < 0)
                 return EXIT_USAGE;
 
         /* Private before anything is mounted: no mount of ours propagates
@@ -282,54 +272,80 @@ int cmd_exec(struct cli *cli, int argc, char *argv[])
                 status = EXIT_SETUP_FAILED;
                 goto out;
         }
-        if (root_dir) {
-                if (given_root_open(root_dir, &given) < 0) {
+        if (eo.root_dir) {
+                if (given_root_open(eo.root_dir, &given) < 0) {
                         status = EXIT_USAGE;
                         goto out;
                 }
-                o.root = &given;
+                so.root = &given;
         }
-        o.owner = getpid();
-        if (process_start_time(o.owner, &o.owner_start) < 0) {
+        /* The owner is this process, recorded before the init exists: if
+         * both are gone, gc takes the session down. */
+        so.owner = getpid();
+        if (process_start_time(so.owner, &so.owner_start) < 0) {
                 log_error("exec: cannot read this process's start time");
                 status = EXIT_SETUP_FAILED;
                 goto out;
         }
 
-        r = engine_setup(cfg, l, &o, &res);
+        /* The signals to forward (and SIGCHLD) are blocked from here on
+         * and read from a signalfd: none is lost before the init can take
+         * it, and the init starts with them blocked too. */
+        sigemptyset(&set);
+        for (size_t i = 0; i < ELEMENTSOF(forwarded); i++)
+                sigaddset(&set, forwarded[i]);
+        r = exec_pipe(&life_r, &life_w);
+        if (r >= 0)
+                r = exec_pipe(&report_r, &report_w);
+        if (r >= 0 && sigprocmask(SIG_BLOCK, &set, &orig) < 0)
+                r = negative_errno();
+        if (r >= 0 && (sfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK)) < 0)
+                r = negative_errno();
         if (r < 0) {
-                status = r == -EBUSY ? EXIT_LEFTOVER : r == -EEXIST ? EXIT_USAGE : EXIT_SETUP_FAILED;
+                log_errno(r, "exec: pipes and signals");
+                status = EXIT_SETUP_FAILED;
                 goto out;
         }
-        /* What was found trusted for the setup is not taken for granted
-         * by the teardown after CMD, which may come much later. */
-        trust_forget();
-
-        sigaction(SIGINT, &fwd, NULL);
-        sigaction(SIGTERM, &fwd, NULL);
-        sigaction(SIGHUP, &fwd, NULL);
-        sigaction(SIGQUIT, &fwd, NULL);
+        /* The next child is pid 1 of a new PID namespace. */
+        if (unshare(CLONE_NEWPID) < 0) {
+                log_errno(negative_errno(), "exec: new PID namespace");
+                status = EXIT_SETUP_FAILED;
+                goto out;
+        }
         fflush(NULL);
         pid = fork();
         if (pid < 0) {
                 log_errno(negative_errno(), "exec: fork");
                 status = EXIT_SETUP_FAILED;
-        } else if (pid == 0)
-                run_child(res.root_fd, res.root, o.owner, argv + optind);
-        else {
-                child_pid = pid;
-                status = wait_child(pid);
-                child_pid = 0;
-        }
+        } else if (pid == 0) {
+                struct exec_init_args a = {
+                        .cfg = cfg, .loader = l, .setup = &so, .opts = &eo,
+                        .life_fd = life_r, .report_fd = report_w, .orig_mask = &orig,
+                };
 
-        if (engine_teardown(cfg->state_dir, res.id, TAKE_FD(res.root_fd), l) < 0) {
-                log_error("exec: the root %s could not be taken down fully; `cairn teardown %s` "
-                          "can finish it", res.root, res.id);
-                if (status == 0)
-                        status = EXIT_LEFTOVER;
+                /* Only P holds the life pipe's write end: its end is P's. */
+                close(TAKE_FD(life_w));
+                close(TAKE_FD(report_r));
+                close(TAKE_FD(sfd));
+                /* The status lines are P's to write; CMD never has FD. */
+                if (eo.status_fd > STDERR_FILENO)
+                        close(eo.status_fd);
+                eo.status_fd = -1;
+                status = exec_init(&a);
+        } else {
+                struct watch w = { .init = pid, .status_fd = eo.status_fd };
+
+                close(TAKE_FD(life_r));
+                close(TAKE_FD(report_w));
+                watch_init(&w, sfd, report_r);
+                if (WIFEXITED(w.init_status))
+                        status = WEXITSTATUS(w.init_status);
+                else
+                        status = init_died(&w, cfg, l, &so);
         }
+        /* The signals stay blocked: one that came late is not to end P
+         * before it has given its status. */
 out:
-        setup_result_clear(&res);
         given_root_clear(&given);
         loader_free_at_exit(l);
         cfg_free(cfg);

@@ -100,28 +100,44 @@ wait "$cairn_pid"
 is "$?" 42 "exec: SIGTERM is forwarded to the command (it exits 42)"
 leaves_nothing "SIGTERM"
 
-# The command killed from outside with SIGKILL.
-"$IT_CAIRN" --confdir "$IT_CONFD" "${E[@]}" /t wait-term >"$IT_DIR/wk.out" 2>"$IT_DIR/wk.err" &
+# The command killed from outside with SIGKILL.  It runs in a PID
+# namespace of its own (the pid it prints is the namespace's): its host
+# pid is that of the one child of the sandbox's init, whose pid
+# --status-fd gives.
+# cmd_of STATUS-FILE: the host pid of CMD (empty if not found in 10 s).
+cmd_of() {
+        local init= _
+        for _ in $(seq 100); do
+                init=$(sed -n 's/^{"child-pid": \([0-9]*\)}$/\1/p' "$1")
+                [ -n "$init" ] && pgrep -P "$init" && return
+                sleep 0.1
+        done
+}
+"$IT_CAIRN" --confdir "$IT_CONFD" -c "$IT_DIR/exec.conf" --set runtime="$IT_RUNTIME" exec --status-fd 3 -- \
+        /t wait-term >"$IT_DIR/wk.out" 2>"$IT_DIR/wk.err" 3>"$IT_DIR/wk.status" &
 cairn_pid=$!
-for _ in $(seq 100); do [ -s "$IT_DIR/wk.out" ] && break; sleep 0.1; done
-child=$(head -n 1 "$IT_DIR/wk.out")
-check "exec: the command reported its pid" test -n "$child"
+child=$(cmd_of "$IT_DIR/wk.status")
+check "exec: the command's host pid is found (the init's child)" test -n "$child"
 [ -n "$child" ] && kill -KILL "$child"
 wait "$cairn_pid"
 is "$?" $((128 + 9)) "exec: the command killed with SIGKILL gives 137"
 leaves_nothing "SIGKILL from outside"
 
-# cairn itself killed with SIGKILL: the command dies with it (it would
-# otherwise hold the root's mounts in the orphaned namespace), and gc finds
-# the session's owner gone and removes the root and the journal.
-"$IT_CAIRN" --confdir "$IT_CONFD" "${E[@]}" /t wait-term >"$IT_DIR/wc.out" 2>"$IT_DIR/wc.err" &
+# cairn itself killed with SIGKILL: the sandbox's init (its parent-death
+# signal, its life pipe) kills the command and takes the root down itself.
+"$IT_CAIRN" --confdir "$IT_CONFD" -c "$IT_DIR/exec.conf" --set runtime="$IT_RUNTIME" exec --status-fd 3 -- \
+        /t wait-term >"$IT_DIR/wc.out" 2>"$IT_DIR/wc.err" 3>"$IT_DIR/wc.status" &
 cairn_pid=$!
-for _ in $(seq 100); do [ -s "$IT_DIR/wc.out" ] && break; sleep 0.1; done
-child=$(head -n 1 "$IT_DIR/wc.out")
+child=$(cmd_of "$IT_DIR/wc.status")
+check "exec (to be killed): the command's host pid is found" test -n "$child"
 kill -KILL "$cairn_pid"
 wait "$cairn_pid" 2>/dev/null
-for _ in $(seq 50); do kill -0 "$child" 2>/dev/null || break; sleep 0.1; done
+for _ in $(seq 100); do
+        kill -0 "$child" 2>/dev/null || { dir_is_empty "$IT_ROOTS" && no_journals && break; }
+        sleep 0.1
+done
 check "exec killed: the command died with cairn" sh -c "! kill -0 $child 2>/dev/null"
+leaves_nothing "cairn exec killed (the init took the root down)"
 run_cairn -c "$IT_DIR/exec.conf" gc
 is "$RC" 0 "exec killed: gc exits 0"
 leaves_nothing "cairn exec killed, then gc"
