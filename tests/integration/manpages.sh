@@ -258,8 +258,9 @@ else
                 is "$(printf '%s\n' "$got" | grep -E '^[0-9]+\. ' | sed 's/ (.*), / /')" \
 "1. [proc] plugin proc required
 2. [runsc] plugin binbind required
-3. [kvm] plugin kvm required, skipped: when platform=kvm
-4. [gpu] plugin devices required" \
+3. [localtime] plugin copy optional
+4. [kvm] plugin kvm required, skipped: when platform=kvm
+5. [gpu] plugin devices required" \
                         "cairn.conf(5): the drop-in appends [gpu] and changes [kvm] in place"
         else
                 not_ok "cairn.conf(5): the example with its drop-in passes cairn check"
