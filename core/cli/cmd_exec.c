@@ -332,6 +332,11 @@ int cmd_exec(struct cli *cli, int argc, char *argv[])
                         close(eo.status_fd);
                 eo.status_fd = -1;
                 status = exec_init(&a);
+                /* The init ends here, without atexit handlers: LeakSanitizer's
+                 * would stop the world through /proc, whose pids are not
+                 * this PID namespace's, and fail (a sanitizer build). */
+                fflush(NULL);
+                _exit(status);
         } else {
                 struct watch w = { .init = pid, .status_fd = eo.status_fd };
 

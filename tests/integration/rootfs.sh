@@ -85,6 +85,22 @@ check "... nothing left" nothing_left_at_all
 run_cairn -c "$IT_CONF" exec -- /bin/sh -c 'grep " / " /proc/self/mountinfo'
 check "exec: / is a tmpfs inside" grep -q ' - tmpfs ' <<<"$OUT"
 
+# A TTY workload with the dev plugin: run under script(1), CMD's stdin is
+# a terminal, /dev/tty opens, and /dev/pts is a private devpts.
+{
+        cairn_section "proc dev sh"
+        entry proc
+        entry dev
+        entry_binbind sh "$BB" /bin/sh
+} >"$IT_DIR/tty.conf"
+script -qec "$IT_CAIRN --confdir $IT_CONFD -c $IT_DIR/tty.conf exec -- /bin/sh -c 'test -t 0 && echo on-tty > /dev/tty && test -c /dev/pts/ptmx && test -L /dev/ptmx && echo tty-ok'" \
+        "$IT_DIR/typescript" >"$IT_DIR/tty.out" 2>&1 </dev/null
+tty_out=$(tr -d '\r' <"$IT_DIR/tty.out")
+diag "script: $(head -c 2000 <<<"$tty_out")"
+check "exec with dev under a pty: stdin is a terminal, /dev/tty and /dev/pts work" grep -q '^tty-ok$' <<<"$tty_out"
+check "... what CMD wrote to /dev/tty reached the terminal" grep -q '^on-tty$' <<<"$tty_out"
+check "... nothing left" nothing_left_at_all
+
 # ---- root_readonly --------------------------------------------------------------
 conf "$IT_CONF" root_readonly=yes
 setup_root "root_readonly" -c "$IT_CONF" || bail "no root"
