@@ -22,6 +22,7 @@
 #include <fcntl.h>
 #include <sys/mount.h>
 #include <sys/signalfd.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 
 #include "cli.h"
@@ -306,16 +307,14 @@ int cmd_exec(struct cli *cli, int argc, char *argv[])
                 status = EXIT_SETUP_FAILED;
                 goto out;
         }
-        /* The next child is pid 1 of a new PID namespace. */
-        if (unshare(CLONE_NEWPID) < 0) {
-                log_errno(negative_errno(), "exec: new PID namespace");
-                status = EXIT_SETUP_FAILED;
-                goto out;
-        }
+        /* The child is pid 1 of a new PID namespace: clone(2) with
+         * CLONE_NEWPID, as fork(2) does otherwise, not unshare() here, after
+         * which this process could start no thread (LeakSanitizer's
+         * tracer is one). */
         fflush(NULL);
-        pid = fork();
+        pid = (pid_t) syscall(SYS_clone, CLONE_NEWPID | SIGCHLD, NULL, NULL, NULL, NULL);
         if (pid < 0) {
-                log_errno(negative_errno(), "exec: fork");
+                log_errno(negative_errno(), "exec: new PID namespace (clone)");
                 status = EXIT_SETUP_FAILED;
         } else if (pid == 0) {
                 struct exec_init_args a = {
