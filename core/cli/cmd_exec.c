@@ -1,16 +1,18 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * exec: one command in a throw-away root, as a sandbox (exec.h has the
- * three processes).  This is P, cairn itself: it moves into a private
- * mount namespace (so nothing mounted for the sandbox is seen outside,
- * and everything goes away with the namespace even if cairn is killed),
- * owns the session (`cairn gc` takes it down if cairn and its init are
- * both gone), and forks the sandbox's init C as pid 1 of a new PID
- * namespace, which shares this mount namespace: C builds the root, runs
- * CMD, kills what is left of CMD's processes, tears the root down.  P
- * forwards signals to C, writes the --status-fd lines from C's messages,
- * and exits with C's status; if C dies without saying how CMD ended, P
- * takes the session down itself.
+ * three processes).  This is P, cairn itself: it owns the session (`cairn
+ * gc` takes it down if cairn and its init are both gone) and starts the
+ * sandbox's init C as pid 1 of a new PID namespace, in a new mount
+ * namespace (so nothing mounted for the sandbox is seen outside, and
+ * everything mounted goes away with the namespace even if cairn and C
+ * are killed): C builds the root, runs CMD, kills what is left of CMD's
+ * processes, tears the root down.  P stays in the caller's mount
+ * namespace, where the session's names are (the root's directory, the
+ * journal), and gives C a descriptor of it to come back to.  P forwards
+ * signals to C, writes the --status-fd lines from C's messages, and exits
+ * with C's status; if C dies without saying how CMD ended, P takes the
+ * session down itself (its mounts died with C's namespace).
  */
 #include <getopt.h>
 #include <limits.h>
@@ -103,9 +105,9 @@ static int parse_exec(int argc, char *argv[], struct exec_opts *o)
         while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
                 switch (c) {
                 case 'r':
-                        /* Opened once cairn is in its own mount namespace,
-                         * where it will mount: a descriptor opened here
-                         * would stand for the host's mount of it. */
+                        /* Opened by the init, in the namespace where it
+                         * mounts: a descriptor opened here would stand for
+                         * this namespace's mount of it. */
                         o->root_dir = optarg;
                         break;
                 case OPT_USER:
@@ -250,12 +252,11 @@ static int init_died(struct watch *w, const struct cfg *cfg, struct loader *l, c
 int cmd_exec(struct cli *cli, int argc, char *argv[])
 {
         static const int forwarded[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGCHLD };
-        struct given_root given = { .fd = -1 };
         struct exec_opts eo = { .status_fd = -1 };
         struct setup_opts so = {};
         struct cfg *cfg = NULL;
         struct loader *l = NULL;
-        _cleanup_close_ int life_r = -1, life_w = -1, report_r = -1, report_w = -1, sfd = -1;
+        _cleanup_close_ int life_r = -1, life_w = -1, report_r = -1, report_w = -1, sfd = -1, ns = -1;
         int r, status;
         sigset_t set, orig;
         pid_t pid;
@@ -266,19 +267,12 @@ int cmd_exec(struct cli *cli, int argc, char *argv[])
         if (cli_load(cli, CFG_DIR_STATE | (eo.root_dir ? 0 : CFG_DIR_ROOT_PARENT), &cfg, &l) < 0)
                 return EXIT_USAGE;
 
-        /* Private before anything is mounted: no mount of ours propagates
-         * to the host, and none of the host's later ones reaches us. */
-        if (unshare(CLONE_NEWNS) < 0 || mount("none", "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) {
-                log_errno(negative_errno(), "exec: private mount namespace");
+        /* Where the init comes back to for the teardown. */
+        ns = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
+        if (ns < 0) {
+                log_errno(negative_errno(), "exec: open /proc/self/ns/mnt");
                 status = EXIT_SETUP_FAILED;
                 goto out;
-        }
-        if (eo.root_dir) {
-                if (given_root_open(eo.root_dir, &given) < 0) {
-                        status = EXIT_USAGE;
-                        goto out;
-                }
-                so.root = &given;
         }
         /* The owner is this process, recorded before the init exists: if
          * both are gone, gc takes the session down. */
@@ -307,19 +301,20 @@ int cmd_exec(struct cli *cli, int argc, char *argv[])
                 status = EXIT_SETUP_FAILED;
                 goto out;
         }
-        /* The child is pid 1 of a new PID namespace: clone(2) with
-         * CLONE_NEWPID, as fork(2) does otherwise, not unshare() here, after
-         * which this process could start no thread (LeakSanitizer's
-         * tracer is one). */
+        /* The child is pid 1 of a new PID namespace, in a new mount
+         * namespace: clone(2) with CLONE_NEWPID|CLONE_NEWNS, as fork(2)
+         * does otherwise, not unshare() here, after which this process
+         * could start no thread (LeakSanitizer's tracer is one). */
         fflush(NULL);
-        pid = (pid_t) syscall(SYS_clone, CLONE_NEWPID | SIGCHLD, NULL, NULL, NULL, NULL);
+        pid = (pid_t) syscall(SYS_clone, CLONE_NEWPID | CLONE_NEWNS | SIGCHLD, NULL, NULL, NULL, NULL);
         if (pid < 0) {
-                log_errno(negative_errno(), "exec: new PID namespace (clone)");
+                log_errno(negative_errno(), "exec: new PID and mount namespaces (clone)");
                 status = EXIT_SETUP_FAILED;
         } else if (pid == 0) {
                 struct exec_init_args a = {
                         .cfg = cfg, .loader = l, .setup = &so, .opts = &eo,
-                        .life_fd = life_r, .report_fd = report_w, .orig_mask = &orig,
+                        .life_fd = life_r, .report_fd = report_w, .host_ns_fd = ns,
+                        .orig_mask = &orig,
                 };
 
                 /* Only P holds the life pipe's write end: its end is P's. */
@@ -331,6 +326,11 @@ int cmd_exec(struct cli *cli, int argc, char *argv[])
                         close(eo.status_fd);
                 eo.status_fd = -1;
                 status = exec_init(&a);
+                /* What the init held to the end is closed before it ends, so
+                 * that a descriptor still open at _exit() is one it leaked. */
+                close(TAKE_FD(life_r));
+                close(TAKE_FD(report_w));
+                close(TAKE_FD(ns));
                 /* The init ends here, without atexit handlers: LeakSanitizer's
                  * would stop the world through /proc, whose pids are not
                  * this PID namespace's, and fail (a sanitizer build). */
@@ -350,7 +350,6 @@ int cmd_exec(struct cli *cli, int argc, char *argv[])
         /* The signals stay blocked: one that came late is not to end P
          * before it has given its status. */
 out:
-        given_root_clear(&given);
         loader_free_at_exit(l);
         cfg_free(cfg);
         return status;

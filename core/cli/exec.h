@@ -1,15 +1,22 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * `cairn exec`, in three processes (cairn(8), exec):
- *   P  cairn itself (cmd_exec.c): a private mount namespace, the session's
- *      owner; forks C into a new PID namespace, forwards signals to it,
- *      writes the --status-fd lines from what C tells it, exits with C's
- *      status (or, if C dies unreported, takes the session down itself);
- *   C  the sandbox's init, pid 1 of that namespace (exec_init.c): builds
- *      the root (so the procfs a plugin mounts is the namespace's), forks
- *      G, reaps every process of the namespace, kills what is left once G
- *      has exited, tears the root down;
- *   G  CMD (exec_child.c): into the root, --cwd, --user, execvp.
+ *   P  cairn itself (cmd_exec.c), in the caller's mount namespace, the
+ *      session's owner; starts C in a new PID namespace and a new mount
+ *      namespace, forwards signals to it, writes the --status-fd lines
+ *      from what C tells it, exits with C's status (or, if C dies
+ *      unreported, takes the session down itself);
+ *   C  the sandbox's init, pid 1 of that PID namespace (exec_init.c):
+ *      builds the root in its mount namespace (so the procfs a plugin
+ *      mounts is the PID namespace's, and no mount is seen outside),
+ *      pivots into it, starts G, reaps every process of the namespace,
+ *      kills what is left once G has exited; then goes back to P's mount
+ *      namespace, which leaves its own to die with every mount of the
+ *      session, and removes what cairn made there (the root's directory,
+ *      the journal).  If a plugin's teardown function needs the mounts in
+ *      place, C stays out of the root and takes it down where it is;
+ *   G  CMD (exec_child.c): into the root (if C did not go), --cwd, --user,
+ *      execvp.
  * C tells P what happened with fixed-size messages over a pipe (each one
  * write, below PIPE_BUF, so never split or interleaved); G tells C why it
  * could not start CMD the same way, over a close-on-exec pipe that an
@@ -84,14 +91,28 @@ struct exec_init_args {
         const struct exec_opts *opts;
         int life_fd;
         int report_fd;
+        int host_ns_fd; /* P's mount namespace (/proc/self/ns/mnt) */
         const sigset_t *orig_mask;
 };
 int exec_init(const struct exec_init_args *a);
 
-/* G: into the root `root_fd`, then CMD; never returns.  A failure before
- * execvp() is logged and sent to `err_fd` (exit 1); execvp() failing is
- * exit 127, as a shell gives. */
-_Noreturn void exec_child(int root_fd, const char *root, const struct exec_opts *o, int err_fd,
-                          const sigset_t *orig_mask);
+/* Make the root, `root_fd`, this process's "/" and working directory
+ * (pivot_root(2), the old root detached), in a new mount namespace if
+ * `own_namespace` (else in this one, which sees nothing else afterwards):
+ * 0 or -errno. */
+int exec_enter_root(int root_fd, bool own_namespace);
+
+/* G: into the root `root_fd` (-1: the init is in it already), then CMD.
+ * A failure before execvp() is logged and sent to `err_fd` (exit 1);
+ * execvp() failing is exit 127, as a shell gives. */
+struct exec_child_args {
+        int root_fd;
+        const char *root; /* for messages */
+        const struct exec_opts *opts;
+        int err_fd;
+        const sigset_t *orig_mask;
+};
+/* Start G (exec_child.c): its pid, or -1 (errno). */
+pid_t exec_child_spawn(const struct exec_child_args *a);
 
 #endif

@@ -1,13 +1,28 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * exec's C: the sandbox's init, pid 1 of the PID namespace cairn made for
- * CMD, in cairn's private mount namespace (exec.h).  It runs the setup
- * here, not in cairn: a procfs takes the PID namespace of the process
- * that mounts it, so the `proc` plugin's shows only the sandbox.  Then it
- * forks CMD (exec_child.c), reaps every process of the namespace (orphans
- * come to pid 1), and once CMD has exited kills whatever is left there
- * (kill(-1) from a namespace's init reaches exactly the namespace), so
- * that the teardown finds nothing of CMD's holding the root.
+ * CMD, in a mount namespace made with it (exec.h), private before
+ * anything is mounted: no mount of the session's propagates to the host,
+ * and none of the host's later ones reaches the sandbox.  It runs the
+ * setup here, not in cairn: a procfs takes the PID namespace of the
+ * process that mounts it, so the `proc` plugin's shows only the sandbox.
+ * Then it pivots into the root, starts CMD (exec_child.c), reaps every
+ * process of the namespace (orphans come to pid 1), and once CMD has
+ * exited kills whatever is left there (kill(-1) from a namespace's init
+ * reaches exactly the namespace).
+ *
+ * The teardown: with every process of the sandbox gone, the init goes
+ * back to cairn's mount namespace (setns(2)), which was the last hold on
+ * its own: that namespace is freed, and every mount of the session with
+ * it, at once (one RCU grace period for all, where unmounting them one by
+ * one takes one each).  The undo then finds none of the session's mounts
+ * (their unique IDs are in no namespace) and removes only what cairn made
+ * in cairn's namespace: the root's directory and the journal (and, in a
+ * root that is a directory, the mount points and files it made).  A stack
+ * with a plugin whose teardown function runs after CMD keeps the mounts
+ * in place for it (cairn-plugin(7)): then the init stays out of the root,
+ * CMD enters it in a namespace of its own, and the init takes the root
+ * down in its namespace, mount by mount, as `cairn teardown` would.
  *
  * Signals: pid 1 of a namespace gets only those it has a handler for, so
  * each one it takes has one; all are blocked and read from a signalfd.
@@ -22,8 +37,10 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sched.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/wait.h>
@@ -33,6 +50,7 @@
 #include "engine.h"
 #include "exec.h"
 #include "log.h"
+#include "root.h"
 #include "trust.h"
 #include "util.h"
 
@@ -222,15 +240,43 @@ static void supervise(struct supervise *s, int sfd, int report_fd)
                 read_child_error(s, report_fd);
 }
 
+/* Whether a plugin's teardown function is to run for an entry that was
+ * set up: it may want the entry's mounts in place (cairn-plugin(7)). */
+static bool teardown_functions_run(const struct cfg *cfg, const struct setup_result *res)
+{
+        for (size_t i = 0; i < cfg->n_entries && i < res->n_status; i++)
+                if (res->status[i] == ENTRY_DONE && cfg->entries[i].plugin &&
+                    cfg->entries[i].plugin->teardown)
+                        return true;
+        return false;
+}
+
+/* Back to cairn's mount namespace, which leaves this one (and with it
+ * every mount of the session: nothing else is in it) to be freed.
+ * Nothing of the namespace's is held: a descriptor in one of its mounts
+ * would keep that mount. */
+static int leave_namespace(const struct exec_init_args *a, struct setup_result *res, struct given_root *given)
+{
+        if (res->root_fd >= 0)
+                close(TAKE_FD(res->root_fd));
+        given_root_clear(given);
+        if (setns(a->host_ns_fd, CLONE_NEWNS) < 0)
+                return log_errno(negative_errno(), "exec: back to cairn's mount namespace (setns)");
+        return 0;
+}
+
 /* The teardown after CMD (or after a setup no CMD followed); `status`
  * becomes 3 if something is left and CMD did not fail on its own. */
-static int take_down(const struct exec_init_args *a, struct setup_result *res, int status, bool cmd_ran,
-                     int report_fd)
+static int take_down(const struct exec_init_args *a, struct setup_result *res, struct given_root *given,
+                     bool in_place, int status, bool cmd_ran, int report_fd)
 {
         char msg[512];
+        int r = 0;
 
         exec_log_capture_start();
-        if (engine_teardown(a->cfg->state_dir, res->id, TAKE_FD(res->root_fd), a->loader) >= 0)
+        if (!in_place)
+                r = leave_namespace(a, res, given);
+        if (r >= 0 && engine_teardown(a->cfg->state_dir, res->id, TAKE_FD(res->root_fd), a->loader) >= 0)
                 return status;
         snprintf(msg, sizeof msg, "the root %s could not be taken down fully (%s); `cairn teardown %s` "
                  "can finish it", res->root, exec_log_captured("see the messages"), res->id);
@@ -241,14 +287,34 @@ static int take_down(const struct exec_init_args *a, struct setup_result *res, i
         return status;
 }
 
+/* The setup's options, with the --root directory opened here, in the
+ * namespace where the root is built. */
+static int open_given_root(const struct exec_init_args *a, struct given_root *given, struct setup_opts *so,
+                           int report_fd)
+{
+        *so = *a->setup;
+        if (!a->opts->root_dir)
+                return 0;
+        if (given_root_open(a->opts->root_dir, given) < 0) {
+                exec_msg_send(report_fd, EXEC_MSG_ERROR, EXIT_USAGE,
+                              exec_log_captured("exec: --root: not a directory to build in"));
+                return -EINVAL;
+        }
+        so->root = given;
+        return 0;
+}
+
 int exec_init(const struct exec_init_args *a)
 {
         static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGCHLD };
         struct sigaction sa = { .sa_handler = on_signal };
         struct setup_result res = { .root_fd = -1 };
+        struct given_root given = { .fd = -1 };
+        struct setup_opts so;
         _cleanup_close_ int sfd = -1, err_r = -1, err_w = -1;
         struct supervise s = { .err_fd = -1, .life_fd = a->life_fd };
         int report_fd = a->report_fd, r, status, sig;
+        bool in_place;
         char msg[512];
         sigset_t set;
 
@@ -273,10 +339,21 @@ int exec_init(const struct exec_init_args *a)
                 exec_msg_send(report_fd, EXEC_MSG_ERROR, EXIT_SETUP_FAILED, msg);
                 return EXIT_SETUP_FAILED;
         }
-
         exec_log_capture_start();
-        r = engine_setup(a->cfg, a->loader, a->setup, &res);
+        /* Private before anything is mounted (the namespace is a copy of
+         * cairn's, shared mounts and all). */
+        if (mount("none", "/", "none", MS_REC | MS_PRIVATE, NULL) < 0) {
+                r = log_errno(negative_errno(), "exec: private mount namespace");
+                snprintf(msg, sizeof msg, "exec: private mount namespace: %s", strerror(-r));
+                exec_msg_send(report_fd, EXEC_MSG_ERROR, EXIT_SETUP_FAILED, msg);
+                return EXIT_SETUP_FAILED;
+        }
+        if (open_given_root(a, &given, &so, report_fd) < 0)
+                return EXIT_USAGE;
+
+        r = engine_setup(a->cfg, a->loader, &so, &res);
         if (r < 0) {
+                given_root_clear(&given);
                 status = r == -EBUSY ? EXIT_LEFTOVER : r == -EEXIST ? EXIT_USAGE : EXIT_SETUP_FAILED;
                 exec_msg_send(report_fd, EXEC_MSG_ERROR, status, exec_log_captured("setup failed"));
                 return status;
@@ -286,6 +363,7 @@ int exec_init(const struct exec_init_args *a)
         /* What was found trusted for the setup is not taken for granted
          * by the teardown after CMD, which may come much later. */
         trust_forget();
+        in_place = teardown_functions_run(a->cfg, &res);
 
         sig = pending_term_signal(sfd);
         if (sig || parent_gone(a->life_fd)) {
@@ -298,23 +376,35 @@ int exec_init(const struct exec_init_args *a)
                                  "CMD not started");
                 log_error("%s", msg);
                 exec_msg_send(report_fd, EXEC_MSG_ERROR, status, msg);
-                status = take_down(a, &res, status, false, report_fd);
+                status = take_down(a, &res, &given, in_place, status, false, report_fd);
                 goto out;
         }
 
+        if (!in_place) {
+                r = exec_enter_root(res.root_fd, false);
+                if (r < 0) {
+                        log_errno(r, "exec: enter the root %s", res.root);
+                        goto failed_to_start;
+                }
+        }
         r = exec_pipe(&err_r, &err_w);
         if (r < 0) {
                 log_errno(r, "exec: pipe");
                 goto failed_to_start;
         }
         fflush(NULL);
-        s.cmd = fork();
+        {
+                const struct exec_child_args ca = {
+                        .root_fd = in_place ? res.root_fd : -1, .root = res.root, .opts = a->opts,
+                        .err_fd = err_w, .orig_mask = a->orig_mask,
+                };
+
+                s.cmd = exec_child_spawn(&ca);
+        }
         if (s.cmd < 0) {
-                r = log_errno(negative_errno(), "exec: fork");
+                r = log_errno(negative_errno(), "exec: start CMD's process (clone)");
                 goto failed_to_start;
         }
-        if (s.cmd == 0)
-                exec_child(res.root_fd, res.root, a->opts, err_w, a->orig_mask);
         close(TAKE_FD(err_w));
         s.err_fd = TAKE_FD(err_r);
 
@@ -327,14 +417,15 @@ int exec_init(const struct exec_init_args *a)
                               s.failed ? s.failure : "exec: CMD's process died before CMD started");
                 status = EXIT_SETUP_FAILED;
         }
-        status = take_down(a, &res, status, s.started, report_fd);
+        status = take_down(a, &res, &given, in_place, status, s.started, report_fd);
         goto out;
 
 failed_to_start:
         snprintf(msg, sizeof msg, "%s", exec_log_captured("exec: cannot start CMD"));
         exec_msg_send(report_fd, EXEC_MSG_ERROR, EXIT_SETUP_FAILED, msg);
-        status = take_down(a, &res, EXIT_SETUP_FAILED, false, report_fd);
+        status = take_down(a, &res, &given, in_place, EXIT_SETUP_FAILED, false, report_fd);
 out:
+        given_root_clear(&given);
         setup_result_clear(&res);
         return status;
 }

@@ -47,6 +47,25 @@ is "$RC" 0 "teardown exits 0: the hooks could unmount their own mounts"
 is "$ERR" "" "... at the first try, with nothing to report"
 assert_gone "hooks around a tmpfs" "$ROOT" "$ID"
 
+# exec with the same stack: the hooks' teardown runs after CMD with their
+# mounts still in place (cairn-plugin(7)), so exec takes this root down
+# mount by mount in the sandbox's namespace, not by letting the namespace
+# go (after which the hooks' own tmpfs would not be there to unmount).
+SB=$abs_top_builddir/tests/integration/sandboxed
+install -m 0755 "$SB" "$IT_HOST/sandboxed" || bail "copy $SB"
+{
+        entry a hook target=/h strict=yes
+        entry b hook target=/h/k strict=yes
+        entry_tmpfs t /h/k/x
+        entry_binbind sb "$IT_HOST/sandboxed" /sb
+} | write_conf "$IT_CONF" "a b t sb"
+run_cairn -c "$IT_CONF" exec -- /sb test-file /h/k/x
+is "$RC" 0 "exec with hooks: CMD sees the stack's mounts (/h/k/x)"
+is "$ERR" "" "... and the hooks' teardown after CMD finds their mounts in place"
+run_cairn -c "$IT_CONF" exec -- /sb exit 7
+is "$RC" 7 "exec with hooks: CMD's exit status"
+check "exec with hooks: nothing left (root, journal, mount)" nothing_left_at_all
+
 # ---- a hook that crashes, then a runtime that writes, then gc -----------------
 
 rootfs=$IT_DIR/bundle/rootfs

@@ -11,12 +11,14 @@ shipped_conf "$IT_CONF"
 
 # vg NAME ARG...: cairn ARG... under valgrind; RC, OUT as run_cairn; two TAP
 # lines: clean memory, and no descriptor opened by cairn left at exit.
+# VG_EXTRA: more valgrind options (exec follows its children: the sandbox's
+# init and the spawner, all but CMD itself).
 vg() {
         local name=$1 log=$IT_DIR/vg.log
         shift
         "$abs_top_builddir/libtool" --mode=execute valgrind -q --error-exitcode=99 \
                 --leak-check=full --errors-for-leak-kinds=definite --track-fds=yes \
-                --log-file="$log" "$IT_CAIRN" --confdir "$IT_CONFD" "$@" >"$IT_DIR/out" 2>"$IT_DIR/err"
+                --log-file="$log" ${VG_EXTRA:-} "$IT_CAIRN" --confdir "$IT_CONFD" "$@" >"$IT_DIR/out" 2>"$IT_DIR/err"
         RC=$?
         OUT=$(cat "$IT_DIR/out")
         is "$(grep -cE 'Invalid|uninitialised|definitely lost|unaddressable' "$log")" 0 \
@@ -38,6 +40,14 @@ check "/dev/kvm mounted (valgrind run)" is_mounted "$ROOT/dev/kvm"
 vg "teardown" -c "$IT_CONF" teardown "$ROOT"
 is "$RC" 0 "teardown under valgrind exits 0"
 assert_gone "valgrind" "$ROOT" "${ROOT##*/}"
+# exec: P, the sandbox's init (setup, pivot, teardown after CMD) and the
+# spawner, each under valgrind; CMD (the runtime stub) is not, as valgrind
+# is not in the root.  --vgdb=no: inside the root there is no /tmp for it.
+VG_EXTRA="--trace-children=yes --trace-children-skip=/runsc --vgdb=no" \
+        vg "exec" -c "$IT_CONF" --set runtime="$IT_RUNTIME" --set platform=kvm exec -- /runsc --version
+is "$RC" 0 "exec under valgrind exits CMD's status, 0"
+[ "$RC" -eq 0 ] || diag "$(cat "$IT_DIR/err" "$IT_DIR/vg.log")"
+check "exec under valgrind leaves nothing behind" nothing_left_at_all
 vg "check" -c "$IT_CONF" --set runtime="$IT_RUNTIME" check
 is "$RC" 0 "check under valgrind exits 0"
 vg "plugins" -c "$IT_CONF" plugins

@@ -6,11 +6,14 @@
  * itself; its teardown unmounts that tmpfs.  With `crash_once = FILE`, the
  * teardown kills its process (SIGKILL) the first time, when FILE does not
  * exist yet (it creates it): a vendor's teardown that crashes half-way.
+ * With `strict = yes`, the teardown fails if its tmpfs is not mounted
+ * there (cairn-plugin(7) promises it is, until the teardown has run).
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/mount.h>
 #include <unistd.h>
 
@@ -58,7 +61,9 @@ static int hook_teardown(struct cairn_ctx *ctx)
         r = where(ctx, path, sizeof path);
         if (r < 0)
                 return r;
-        if (umount2(path, UMOUNT_NOFOLLOW) < 0 && errno != EINVAL && errno != ENOENT)
+        const char *strict = cairn_ctx_option(ctx, "strict");
+        if (umount2(path, UMOUNT_NOFOLLOW) < 0 && ((errno != EINVAL && errno != ENOENT) ||
+                                                   (strict && !strcmp(strict, "yes"))))
                 return cairn_log_errno(ctx, -errno, "unmount %s", path);
         return 0;
 }
@@ -72,6 +77,8 @@ CAIRN_PLUGIN_DEFINE = {
                   .help = "where to mount the tmpfs" },
                 { .name = "crash_once", .type = CAIRN_OPT_PATH,
                   .help = "die in teardown the first time, creating this file" },
+                { .name = "strict", .type = CAIRN_OPT_STRING,
+                  .help = "yes: fail in teardown if the tmpfs is not mounted" },
                 { .name = NULL },
         },
         .setup = hook_setup,
