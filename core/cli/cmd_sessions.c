@@ -14,7 +14,8 @@
 
 static const char list_usage[] =
         "Usage: cairn [OPTIONS] list [--json]\n"
-        "The sessions: id, state, root, creation time (UTC), owner pid.  A state\n"
+        "The sessions: id, state, root, creation time (UTC), owner pid, and\n"
+        "mntns:N or boot:ID for one set up in another mount namespace or boot.  A state\n"
         "marked (stale) belongs to a setup or teardown that died: `cairn gc`.\n"
         "Blanks, backslashes and control characters in a root are octal-escaped\n"
         "(\\040 for a space), as in /proc/self/mountinfo.\n";
@@ -108,9 +109,15 @@ int cmd_list(struct cli *cli, int argc, char *argv[])
                         print_word(v[i].root ? v[i].root : "-");
                         printf(" %s ", when);
                         if (v[i].owner > 0)
-                                printf("%d%s\n", (int) v[i].owner, v[i].owner_alive ? "" : "(gone)");
+                                printf("%d%s", (int) v[i].owner, v[i].owner_alive ? "" : "(gone)");
                         else
-                                printf("-\n");
+                                printf("-");
+                        /* Set up elsewhere: where its mounts are. */
+                        if (!v[i].this_boot)
+                                printf(" boot:%s", v[i].where.boot);
+                        else if (!v[i].this_namespace)
+                                printf(" mntns:%llu", (unsigned long long) v[i].where.ns.ino);
+                        putchar('\n');
                         continue;
                 }
                 printf("%s{\"id\":", i ? "," : "");
@@ -124,6 +131,18 @@ int cmd_list(struct cli *cli, int argc, char *argv[])
                                v[i].owner_alive ? "true" : "false");
                 else
                         printf("null,\"owner_alive\":null");
+                if (v[i].where_known) {
+                        printf(",\"boot_id\":\"%s\",\"this_boot\":%s,\"mount_namespace\":%llu,"
+                               "\"mount_namespace_id\":", v[i].where.boot, v[i].this_boot ? "true" : "false",
+                               (unsigned long long) v[i].where.ns.ino);
+                        if (v[i].where.ns.id)
+                                printf("%llu", (unsigned long long) v[i].where.ns.id);
+                        else
+                                printf("null");
+                        printf(",\"this_namespace\":%s", v[i].this_namespace ? "true" : "false");
+                } else
+                        printf(",\"boot_id\":null,\"this_boot\":null,\"mount_namespace\":null,"
+                               "\"mount_namespace_id\":null,\"this_namespace\":null");
                 putchar(',');
                 json_entries(stdout, v[i].entries, v[i].n_entries);
                 putchar('}');

@@ -276,7 +276,10 @@ static int take_down(const struct exec_init_args *a, struct setup_result *res, s
         exec_log_capture_start();
         if (!in_place)
                 r = leave_namespace(a, res, given);
-        if (r >= 0 && engine_teardown(a->cfg->state_dir, res->id, TAKE_FD(res->root_fd), a->loader) >= 0)
+        /* Out of the namespace, as its last process (everything of CMD's
+         * is reaped): its mounts are gone, and no look for them is made. */
+        if (r >= 0 && engine_teardown_where(a->cfg->state_dir, res->id, TAKE_FD(res->root_fd), a->loader,
+                                            in_place ? TEARDOWN_FIND : TEARDOWN_NS_LEFT) >= 0)
                 return status;
         snprintf(msg, sizeof msg, "the root %s could not be taken down fully (%s); `cairn teardown %s` "
                  "can finish it", res->root, exec_log_captured("see the messages"), res->id);

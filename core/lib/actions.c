@@ -5,6 +5,7 @@
 #include <sys/statvfs.h>
 
 #include "actions.h"
+#include "handle.h"
 #include "trust.h"
 #include "log.h"
 #include "resolve.h"
@@ -83,6 +84,14 @@ static int create_one(struct cairn_ctx *ctx, int dirfd, const char *name, const 
                 if (r != -EEXIST)
                         return cairn_log_errno(ctx, r, "create %s%s", ctx->s->root, path);
                 return 0;
+        }
+        if (dir) {
+                /* Its file handle, for a teardown after a crash to tell
+                 * it hidden from gone (handle.h); none: today's rule.  It
+                 * may wait: lost in a crash, it is only that rule again. */
+                _cleanup_free_ char *h = handle_text_of(dirfd, name);
+                if (h)
+                        (void) journal_note(ctx->s->j, J_HANDLE, h, NULL, seq, 0, NULL);
         }
         return 1;
 }

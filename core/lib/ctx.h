@@ -29,6 +29,9 @@ struct session {
         bool owned_root;
         struct journal *j;
         struct mountinfo *mounts; /* loaded on first need by undo */
+        /* Its mount namespace (or boot) is gone, and every mount it made
+         * with it: undo writes them off, never looking one up by ID. */
+        bool mounts_gone;
 };
 
 struct cfg_entry;

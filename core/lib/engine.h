@@ -55,9 +55,26 @@ void setup_result_clear(struct setup_result *r);
  * kept); -EINVAL: not a session id or absolute root path. */
 int engine_teardown(const char *state_dir, const char *root_or_id, int root_fd, struct loader *loader);
 
+/* Where the session's mounts are to be looked for. */
+enum teardown_where {
+        /* Where the journal says it was set up (J_WHERE): this namespace;
+         * another one of this boot, entered with setns(2) in a child;
+         * else (another boot, or a namespace nothing leads to any longer)
+         * nowhere: its mounts are gone, and only the names cairn made are
+         * removed.  What every teardown and gc does. */
+        TEARDOWN_FIND,
+        /* The caller was the last process of the session's namespace and
+         * has left it (exec's init): gone, without looking. */
+        TEARDOWN_NS_LEFT,
+};
+int engine_teardown_where(const char *state_dir, const char *root_or_id, int root_fd,
+                          struct loader *loader, enum teardown_where where);
+
 /* The same for a journal already opened and locked; takes it.
  * `root_hint`: a descriptor of the directory the caller was asked about,
  * used if it is the session's root (-1: none); taken (closed) too. */
 int engine_teardown_journal(struct journal *j, int root_hint, struct loader *loader);
+int engine_teardown_journal_where(struct journal *j, int root_hint, struct loader *loader,
+                                  enum teardown_where where);
 
 #endif

@@ -15,6 +15,7 @@
 #include "log.h"
 #include "sessions.h"
 #include "util.h"
+#include "where.h"
 
 /* A journal still under its hidden name (".ID.journal.new", made only
  * where O_TMPFILE is not supported) belongs to a setup that died before its
@@ -45,6 +46,16 @@ static void remove_unborn(const char *state_dir)
                 if (unlink(p) == 0)
                         log_info("%s: removed the journal of a setup that died at its start", p);
         }
+}
+
+/* A ready session whose mount namespace nothing leads to any more: its
+ * mounts went with it, and nobody can use its root as it was made. */
+static bool namespace_gone(const struct session_info *si)
+{
+        _cleanup_close_ int fd = -1;
+        pid_t pid;
+
+        return mntns_find(&si->where.ns, si->owner_alive ? si->owner : 0, &fd, &pid) == 0;
 }
 
 int sessions_gc(const char *state_dir, bool all, struct loader *loader)
@@ -96,10 +107,14 @@ int sessions_gc(const char *state_dir, bool all, struct loader *loader)
                 }
                 if (all)
                         why = "gc --all";
+                else if (!si.this_boot)
+                        why = "set up in another boot";
                 else if (si.state != SESSION_READY)
                         why = "its cairn died";
                 else if (si.owner > 0 && !si.owner_alive)
                         why = "its owner is gone";
+                else if (!si.this_namespace && namespace_gone(&si))
+                        why = "its mount namespace is gone";
                 if (!why) {
                         log_debug("%s: %s%s; left alone", si.id, session_state_name(si.state),
                                   si.owner > 0 ? ", owner alive" : ", no owner");

@@ -13,13 +13,15 @@
 #include "log.h"
 #include "trust.h"
 #include "util.h"
+#include "where.h"
 
-/* 2: J_MOUNT's unique mount ID (a third field).  3: J_ROOTID, the root
+/* 5: J_WHERE (the session's boot and mount namespace) and J_MKDIR's file
+ * handle.  2: J_MOUNT's unique mount ID (a third field).  3: J_ROOTID, the root
  * directory's identity.  4: J_ROOTFS, the tmpfs (or bind) on a root cairn
  * made; J_SYMLINK, J_FILE, J_NODE, the ABI 1.3 file helpers'.  A cairn
  * reads journals of its version and older ones, and says so of a newer
  * one. */
-#define JOURNAL_VERSION "4"
+#define JOURNAL_VERSION "5"
 
 static const char *const type_names[_J_MAX] = {
         [J_SESSION] = "session", [J_ROOT] = "root",       [J_OWNER] = "owner",
@@ -29,6 +31,7 @@ static const char *const type_names[_J_MAX] = {
         [J_MODE] = "mode",       [J_READY] = "ready",     [J_FAILED] = "failed",
         [J_TEARDOWN] = "teardown", [J_ROOTID] = "rootid", [J_ROOTFS] = "rootfs",
         [J_SYMLINK] = "symlink", [J_FILE] = "file",       [J_NODE] = "node",
+        [J_HANDLE] = "handle", [J_WHERE] = "where",
 };
 
 /* Which arguments each type carries: s = string, n = number. */
@@ -39,6 +42,7 @@ static const char *const type_args[_J_MAX] = {
         [J_MODE] = "n",     [J_READY] = "",   [J_FAILED] = "",    [J_TEARDOWN] = "",
         [J_ROOTID] = "rn",  [J_ROOTFS] = "sn",
         [J_SYMLINK] = "ssrn", [J_FILE] = "ssrn", [J_NODE] = "ssrn",
+        [J_HANDLE] = "sr", [J_WHERE] = "ssrn",
 };
 
 bool session_id_is_valid(const char *id)
@@ -343,6 +347,7 @@ struct reading {
         bool root_fs; /* a J_ROOTFS was read */
         bool owner;   /* a J_OWNER was read */
         bool entry;   /* inside an entry: its J_ENTRY read, its end not yet */
+        bool where;   /* a J_WHERE was read */
 };
 
 static bool is_number(const char *s)
@@ -365,6 +370,21 @@ static const char *file_record_problem(const struct jrec *rec)
                 return streq(rec->b, "char") || streq(rec->b, "block") ? NULL
                                                                        : "not \"char\" or \"block\"";
         }
+}
+
+/* A file handle as J_HANDLE writes it: "TYPE:HEX", the type a decimal
+ * int, 1 to MAX_HANDLE_SZ bytes of lower-case hex. */
+static const char *handle_text_problem(const char *s)
+{
+        const char *colon = strchr(s, ':');
+        size_t hex;
+
+        if (!colon || colon == s || (size_t) (colon - s) > 10 || strspn(s, "0123456789") != (size_t) (colon - s))
+                return "not a file handle";
+        hex = strlen(colon + 1);
+        if (!hex || hex % 2 || hex > 2 * 128 || strspn(colon + 1, "0123456789abcdef") != hex)
+                return "not a file handle";
+        return NULL;
 }
 
 /* Whether `rec`, the record after those in j->recs, is one the steps after
@@ -463,6 +483,19 @@ static const char *record_problem(const struct journal *j, struct reading *st,
         case J_FAILED:
                 st->entry = false;
                 return NULL;
+        case J_HANDLE:
+                ref = journal_find(j, rec->ref);
+                if (!ref || ref->type != J_MKDIR)
+                        return "refers to no mkdir record";
+                return handle_text_problem(rec->a);
+        case J_WHERE:
+                if (st->where)
+                        return "a second place";
+                st->where = true;
+                return !boot_id_is_valid(rec->a) ? "not a boot id"
+                       : !is_number(rec->b) || strlen(rec->b) > 20 ? "not a namespace ID"
+                       : !rec->n ? "no namespace inode"
+                       : NULL;
         case J_MODE:
         case J_TEARDOWN:
                 return NULL;
@@ -593,6 +626,7 @@ int journal_create(const char *state_dir, const char *id, const struct journal_r
         _cleanup_close_ int fd = -1;
         struct journal *j;
         bool named = false;
+        struct where w;
         int r;
 
         if (!path || !tmp)
@@ -628,6 +662,13 @@ int journal_create(const char *state_dir, const char *id, const struct journal_r
                 r = journal_note(j, J_ROOT, root->path, root->owned ? "owned" : "given", 0, 0, NULL);
         if (r >= 0 && root->ino)
                 r = journal_note(j, J_ROOTID, NULL, NULL, root->dev, root->ino, NULL);
+        /* Where it lives, for a teardown from elsewhere; unknown if /proc
+         * cannot say (that teardown then works as before version 5). */
+        if (r >= 0 && where_here(&w) == 0) {
+                char nsid[24];
+                snprintf(nsid, sizeof nsid, "%llu", (unsigned long long) w.ns.id);
+                r = journal_note(j, J_WHERE, w.boot, nsid, w.ns.dev, w.ns.ino, NULL);
+        }
         if (r >= 0)
                 r = journal_commit(j);
         if (r >= 0)
@@ -640,6 +681,21 @@ int journal_create(const char *state_dir, const char *id, const struct journal_r
         }
         *ret = j;
         return 0;
+}
+
+bool journal_where(const struct journal *j, struct where *ret)
+{
+        for (size_t i = 2; i < j->n_recs; i++) {
+                const struct jrec *r = &j->recs[i];
+
+                if (r->type != J_WHERE)
+                        continue;
+                *ret = (struct where) { .ns = { .dev = r->ref, .ino = r->n } };
+                memcpy(ret->boot, r->a, BOOT_ID_LEN + 1);
+                (void) parse_u64(r->b, &ret->ns.id);
+                return true;
+        }
+        return false;
 }
 
 void journal_head_clear(struct journal_head *h)
@@ -672,7 +728,7 @@ int journal_head_read(const char *path, struct journal_head *ret)
          * fields read here are looked at: a newer cairn may write more.
          * J_ROOTID comes right after J_ROOT, or after J_OWNER and the
          * identity of a root cairn made. */
-        for (char *line = buf, *nl; line < buf + len && ++lineno <= 4; line = nl + 1) {
+        for (char *line = buf, *nl; line < buf + len && ++lineno <= 5; line = nl + 1) {
                 char *save = NULL, *seq, *type, *f1, *f2;
 
                 nl = memchr(line, '\n', (size_t) (buf + len - line));

@@ -57,6 +57,12 @@ enum jtype {
                      * bytes (decimal) it is written with; ref, n = as J_MKDIR */
         J_NODE,     /* a = path inside the root, b = "char" | "block" (what kind of
                      * device node); ref, n = as J_MKDIR */
+        J_HANDLE,   /* ref = seq of a J_MKDIR, a = the directory's file handle
+                     * (name_to_handle_at), "TYPE:HEX" (journal version 5): it
+                     * tells a name hidden under a mount from one that is gone */
+        J_WHERE,    /* a = boot id, b = the mount namespace's 64-bit ID (decimal,
+                     * 0: not known); ref, n = st_dev, st_ino of its nsfs file
+                     * (journal version 5; none: where is not known) */
         _J_MAX,
 };
 
@@ -119,6 +125,11 @@ struct journal_root {
  * one write: they are there before the journal has a name. */
 int journal_create(const char *state_dir, const char *id, const struct journal_root *root,
                    struct journal **ret);
+
+struct where;
+/* Where the session lives (its J_WHERE): false if the journal does not
+ * say (older than version 5, or /proc could not say at setup). */
+bool journal_where(const struct journal *j, struct where *ret);
 
 /* The first records of a journal (its id, its root and the root's
  * identity), read without a lock: enough to tell whose a journal is, also

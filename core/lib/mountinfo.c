@@ -33,7 +33,7 @@ static int cmp_id(const void *a, const void *b, void *base)
 
 /* Undo the kernel's octal escapes (mangle() in fs/proc_namespace.c: space,
  * tab, newline and backslash) in place; the result is never longer. */
-static void unescape(char *s)
+void mountinfo_unescape(char *s)
 {
         char *o = s;
 
@@ -109,7 +109,7 @@ int mountinfo_parse(char *buf, struct mountinfo **ret)
                         r = -EBADMSG;
                         goto out;
                 }
-                unescape(target);
+                mountinfo_unescape(target);
                 r = add(mi, &cap, id, target);
                 if (r < 0)
                         goto out;

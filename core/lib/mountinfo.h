@@ -26,6 +26,8 @@ int mountinfo_load(struct mountinfo **ret);
  * for a line that is not "ID PARENT MAJ:MIN ROOT /MOUNT-POINT ...". */
 int mountinfo_parse(char *buf, struct mountinfo **ret);
 void mountinfo_free(struct mountinfo *mi);
+/* Undo the kernel's octal escapes of a mountinfo field, in place. */
+void mountinfo_unescape(char *s);
 
 /* The first mount at `path` or beneath it ("PATH/": strictly beneath):
  * returns true and its target (owned by the table) and ID. */

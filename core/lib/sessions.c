@@ -145,6 +145,16 @@ int session_info_from_journal(const struct journal *j, bool active, struct sessi
         if (!si.id)
                 return -ENOMEM;
         si.stale = !active && si.state != SESSION_READY;
+        si.this_boot = si.this_namespace = true;
+        si.where_known = journal_where(j, &si.where);
+        if (si.where_known) {
+                struct where here;
+
+                if (where_here(&here) == 0) {
+                        si.this_boot = streq(here.boot, si.where.boot);
+                        si.this_namespace = si.this_boot && mntns_same(&here.ns, &si.where.ns);
+                }
+        }
         si.owner_alive = si.owner > 0 && owner_alive(si.owner, si.owner_start);
         *ret = si;
         si = (struct session_info) { 0 }; /* handed out */

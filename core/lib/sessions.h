@@ -16,6 +16,7 @@
 
 #include "ctx.h"
 #include "journal.h"
+#include "where.h"
 
 struct cfg;
 struct given_root;
@@ -56,6 +57,12 @@ struct session_info {
         bool owner_alive;
         struct session_entry *entries; /* in stack order */
         size_t n_entries;
+        /* Where it was set up (J_WHERE; where_known false: an older
+         * journal), and whether that is this process's boot and mount
+         * namespace (true where not known). */
+        bool where_known;
+        struct where where;
+        bool this_boot, this_namespace;
 };
 
 const char *session_state_name(enum session_state s);

@@ -5,6 +5,10 @@
  * nothing is left.
  */
 #include <fcntl.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "engine.h"
@@ -14,6 +18,7 @@
 #include "sessions.h"
 #include "undo.h"
 #include "util.h"
+#include "where.h"
 
 /* A root with a mount of cairn's on it (J_ROOTFS): the undo works in that
  * mount, found at the root's path (or the hint) by its mount ID; if it is
@@ -91,17 +96,24 @@ static int open_session_root(struct session *s, const struct journal_root *jr, i
         return 0;
 }
 
-int engine_teardown_journal(struct journal *j, int root_hint, struct loader *loader)
+/* Undo the journal here, in this mount namespace; the journal stays (the
+ * caller removes it once nothing is left).  `gone`: the session's mount
+ * namespace, or its boot, is gone, and every mount of the session with
+ * it; nothing is looked up by mount ID (another mount may have it now). */
+static int undo_here(struct journal *j, int root_hint, struct loader *loader, bool gone)
 {
-        _cleanup_(session_close) struct session s = { .root_fd = -1, .j = j };
+        _cleanup_(session_close) struct session s = { .root_fd = -1, .j = j, .mounts_gone = gone };
         struct journal_root jr;
         int r;
 
         journal_root(j, &jr);
+        if (gone)
+                jr.fs_undone = true; /* a tmpfs on the root went with the rest */
         s.root = strdup(jr.path);
         s.owned_root = jr.owned;
         s.id = strdup(j->id);
         if (!s.root || !s.id) {
+                s.j = NULL;
                 if (root_hint >= 0)
                         close(root_hint);
                 return log_errno(-ENOMEM, "teardown");
@@ -111,19 +123,132 @@ int engine_teardown_journal(struct journal *j, int root_hint, struct loader *loa
          * would keep it busy. */
         if (root_hint >= 0)
                 close(root_hint);
-        if (r < 0)
-                return -EBUSY;
-        r = journal_append(s.j, J_TEARDOWN, NULL, NULL, 0, 0, NULL);
         if (r >= 0)
                 r = undo_all(&s, loader);
-        if (r < 0) {
-                log_error("teardown of %s left something behind; journal %s kept", s.root, s.j->path);
-                return -EBUSY;
-        }
-        return journal_remove(TAKE_PTR(s.j)) < 0 ? -EBUSY : 0;
+        s.j = NULL; /* the caller's */
+        if (r < 0)
+                log_error("teardown of %s left something behind; journal %s kept", jr.path, j->path);
+        return r < 0 ? -EBUSY : 0;
 }
 
-int engine_teardown(const char *state_dir, const char *root_or_id, int root_fd_arg, struct loader *loader)
+/* The session's owner, if the journal names one and it still runs: the
+ * first process to look in for the session's namespace. */
+static pid_t live_owner(const struct journal *j)
+{
+        for (size_t i = 2; i < j->n_recs; i++) {
+                const struct jrec *r = &j->recs[i];
+                unsigned long long now;
+                pid_t pid;
+
+                if (r->type != J_OWNER)
+                        continue;
+                pid = (pid_t) strtol(r->a, NULL, 10);
+                return process_start_time(pid, &now) == 0 && now == strtoull(r->b, NULL, 10) ? pid : 0;
+        }
+        return 0;
+}
+
+/* Undo in namespace `nsfd` (of process `pid`; 0: a bound nsfs file): in a
+ * child that enters it with setns(2), since a mount namespace is entered
+ * by a whole process and this one must come back.  The journal's
+ * descriptor and lock are shared with the child. */
+static int undo_in_namespace(struct journal *j, const struct where *w, int nsfd, pid_t pid,
+                             struct loader *loader)
+{
+        char of[32] = "";
+        pid_t child;
+        int status;
+
+        if (pid)
+                snprintf(of, sizeof of, " of pid %d", (int) pid);
+        log_notice("[%s] tearing down in mount namespace %llu%s", j->id,
+                   (unsigned long long) w->ns.ino, of);
+        child = fork();
+        if (child < 0)
+                return log_errno(negative_errno(), "[%s] fork to enter mount namespace %llu", j->id,
+                                 (unsigned long long) w->ns.ino);
+        if (child == 0) {
+                if (setns(nsfd, CLONE_NEWNS) < 0) {
+                        log_errno(negative_errno(), "[%s] cannot enter mount namespace %llu%s, where "
+                                  "its mounts are", j->id, (unsigned long long) w->ns.ino, of);
+                        _exit(3);
+                }
+                close(nsfd);
+                _exit(undo_here(j, -1, loader, false) < 0 ? 3 : 0);
+        }
+        while (waitpid(child, &status, 0) < 0)
+                if (errno != EINTR)
+                        return log_errno(negative_errno(), "[%s] wait for the teardown in mount "
+                                         "namespace %llu", j->id, (unsigned long long) w->ns.ino);
+        if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+                return 0;
+        log_error("[%s] not torn down in mount namespace %llu%s; journal %s kept", j->id,
+                  (unsigned long long) w->ns.ino, of, j->path);
+        return -EBUSY;
+}
+
+int engine_teardown_journal_where(struct journal *j, int root_hint, struct loader *loader,
+                                  enum teardown_where where)
+{
+        struct where rec, here;
+        _cleanup_close_ int nsfd = -1;
+        bool gone = where == TEARDOWN_NS_LEFT;
+        pid_t pid = 0;
+        int r;
+
+        /* Begun, whatever comes of it: a teardown that fails from here on
+         * leaves a session gc finishes. */
+        if (journal_append(j, J_TEARDOWN, NULL, NULL, 0, 0, NULL) < 0)
+                goto busy;
+        if (!gone && journal_where(j, &rec) && where_here(&here) == 0) {
+                if (!streq(rec.boot, here.boot)) {
+                        log_notice("[%s] set up in another boot (%s): its mounts are gone; removing "
+                                   "what cairn made", j->id, rec.boot);
+                        gone = true;
+                } else if (!mntns_same(&rec.ns, &here.ns)) {
+                        r = mntns_find(&rec.ns, live_owner(j), &nsfd, &pid);
+                        if (r < 0) {
+                                log_errno(r, "[%s] look for mount namespace %llu in /proc; journal "
+                                          "%s kept", j->id, (unsigned long long) rec.ns.ino, j->path);
+                                goto busy;
+                        }
+                        if (r == 0) {
+                                log_notice("[%s] mount namespace %llu is gone, and the session's "
+                                           "mounts with it; removing what cairn made", j->id,
+                                           (unsigned long long) rec.ns.ino);
+                                gone = true;
+                        } else {
+                                if (root_hint >= 0)
+                                        close(TAKE_FD(root_hint));
+                                r = undo_in_namespace(j, &rec, nsfd, pid, loader);
+                                if (r < 0) {
+                                        journal_free(j);
+                                        return r;
+                                }
+                                return journal_remove(j) < 0 ? -EBUSY : 0;
+                        }
+                }
+        }
+        r = undo_here(j, TAKE_FD(root_hint), loader, gone);
+        if (r < 0) {
+                journal_free(j);
+                return r;
+        }
+        return journal_remove(j) < 0 ? -EBUSY : 0;
+busy:
+        if (root_hint >= 0)
+                close(root_hint);
+        journal_free(j);
+        return -EBUSY;
+}
+
+int engine_teardown_journal(struct journal *j, int root_hint, struct loader *loader)
+{
+        return engine_teardown_journal_where(j, root_hint, loader, TEARDOWN_FIND);
+}
+
+int engine_teardown_where(const char *state_dir, const char *root_or_id, int root_fd_arg,
+                          struct loader *loader, enum teardown_where where)
 {
         _cleanup_close_ int hint = -1, root_fd = root_fd_arg;
         struct journal *j = NULL;
@@ -136,5 +261,11 @@ int engine_teardown(const char *state_dir, const char *root_or_id, int root_fd_a
         }
         if (r < 0)
                 return r == -EINVAL ? r : -EBUSY;
-        return engine_teardown_journal(j, hint >= 0 ? TAKE_FD(hint) : TAKE_FD(root_fd), loader);
+        return engine_teardown_journal_where(j, hint >= 0 ? TAKE_FD(hint) : TAKE_FD(root_fd), loader,
+                                             where);
+}
+
+int engine_teardown(const char *state_dir, const char *root_or_id, int root_fd, struct loader *loader)
+{
+        return engine_teardown_where(state_dir, root_or_id, root_fd, loader, TEARDOWN_FIND);
 }

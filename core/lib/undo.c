@@ -24,6 +24,7 @@
 #include <sys/stat.h>
 
 #include "undo.h"
+#include "handle.h"
 #include "loader.h"
 #include "log.h"
 #include "mountinfo.h"
@@ -40,6 +41,7 @@ struct undo {
         uint64_t *mount_id; /* per J_MOUNT index: its J_MOUNTED id, 0 if none */
         bool *asked;        /* per J_MOUNT index: mount_id asked of statmount() */
         ssize_t *entry_of;  /* per record index: index of its J_ENTRY, -1 */
+        const char **handle; /* per J_MKDIR index: its J_HANDLE's text, or NULL */
         char **kept;        /* mount points whose unmount failed this time */
         /* The J_ROOTFS "tmpfs" record to undo in this pass, -1: none.
          * Names cairn made inside that tmpfs go with it: they are not
@@ -135,7 +137,8 @@ static int undo_index(struct undo *u)
         u->mount_id = calloc(u->n + 1, sizeof(uint64_t));
         u->asked = calloc(u->n + 1, sizeof(bool));
         u->entry_of = calloc(u->n + 1, sizeof(ssize_t));
-        if (!u->undone || !u->mount_id || !u->asked || !u->entry_of)
+        u->handle = calloc(u->n + 1, sizeof(char *));
+        if (!u->undone || !u->mount_id || !u->asked || !u->entry_of || !u->handle)
                 return -ENOMEM;
         for (size_t i = 0; i < u->n; i++) {
                 const struct jrec *r = &j->recs[i];
@@ -158,6 +161,8 @@ static int undo_index(struct undo *u)
                         u->undone[k] = true;
                 if (r->type == J_MOUNTED && (k = index_of(j, r->ref)) >= 0)
                         u->mount_id[k] = r->n;
+                if (r->type == J_HANDLE && !r->lost && (k = index_of(j, r->ref)) >= 0)
+                        u->handle[k] = r->a;
                 if (r->type == J_ROOTFS && streq(r->a, "tmpfs"))
                         u->tmpfs_root = (ssize_t) i;
                 if (r->type == J_ROOTFS && streq(r->a, "bind"))
@@ -503,6 +508,31 @@ static int file_state(int dfd, const char *name)
         return S_ISREG(stx.stx_mode) && stx.stx_size == 0 ? 1 : 2;
 }
 
+/* The directory of record `i` (a J_MKDIR) cannot be found at its path:
+ * gone (0), or still there, hidden under a mount placed over a directory
+ * above it since (named, -EBUSY)?  Its file handle tells, opened on the
+ * filesystem it was made on (the root's); without one, or where handles
+ * cannot be opened, it counts as gone (cairn(8), BUGS). */
+static int hidden_or_gone(struct undo *u, size_t i, const char *full)
+{
+        const struct jrec *r = &u->s->j->recs[i];
+        struct mountinfo *tb;
+        uint64_t dev, ino;
+        const char *t;
+        int k;
+
+        if (!u->handle[i] || u->s->root_fd < 0 ||
+            parent_identity(u, u->s->root_fd, &dev, &ino) < 0 || dev != r->ref)
+                return 0;
+        k = handle_dir_exists(u->s->root_fd, u->handle[i]);
+        if (k <= 0)
+                return 0;
+        t = mounts(u, &tb) >= 0 ? mountinfo_covering(tb, u->s->root, full, is_cairns, u) : NULL;
+        log_error("%s: not removed: hidden under %s, mounted over a directory above it (not by cairn); "
+                  "teardown can finish once it is gone", full, t ? t : "a mount");
+        return -EBUSY;
+}
+
 static int undo_remove(struct undo *u, const struct jrec *r)
 {
         _cleanup_free_ char *full = NULL;
@@ -522,7 +552,7 @@ static int undo_remove(struct undo *u, const struct jrec *r)
                 return 0; /* the root is gone, and everything in it */
         k = parent_of(u, r->a, &dfd, &name);
         if (k == -ENOENT)
-                return 0;
+                return dir ? hidden_or_gone(u, (size_t) (r - u->s->j->recs), full) : 0;
         if (k < 0)
                 return log_errno(k, "%s: open parent", full);
         /* Never through a mount: the directory must be the one cairn made
@@ -537,11 +567,11 @@ static int undo_remove(struct undo *u, const struct jrec *r)
                         const char *t;
 
                         /* Gone with a mount of cairn's that held it (unmounted
-                         * by a teardown that crashed before saying so).  (Or
-                         * hidden under a mount placed over its directory after
-                         * such a crash: not told apart; see cairn(8), BUGS.) */
+                         * by a teardown that crashed before saying so), or
+                         * hidden under a mount placed over its directory
+                         * after such a crash: its handle tells. */
                         if (statx(dfd, name, AT_SYMLINK_NOFOLLOW, 0, &stx) < 0 && errno == ENOENT)
-                                return 0;
+                                return dir ? hidden_or_gone(u, (size_t) (r - u->s->j->recs), full) : 0;
                         t = mounts(u, &tb) >= 0 ? mountinfo_covering(tb, u->s->root, full, is_cairns, u)
                                                 : NULL;
                         log_error("%s: not removed: %s is mounted over its directory (not by cairn)",
@@ -773,7 +803,8 @@ int undo_records(struct session *s, size_t from, struct loader *loader)
         /* A plain directory root made read-only (root_readonly) by a bind
          * onto itself: writable again, for the names cairn made in it to
          * be removed, before that bind is unmounted. */
-        if (u.bind_root >= (ssize_t) from && !u.undone[u.bind_root] && s->root_fd >= 0) {
+        if (u.bind_root >= (ssize_t) from && !u.undone[u.bind_root] && s->root_fd >= 0 &&
+            !s->mounts_gone) {
                 r = rootfs_unseal(s->root_fd);
                 if (r < 0)
                         log_errno(r, "%s: make the root writable again, to remove what cairn made in it",
@@ -785,7 +816,15 @@ int undo_records(struct session *s, size_t from, struct loader *loader)
 
                 if (u.undone[i])
                         continue;
-                if (e >= (ssize_t) from && !u.undone[e] && s->j->recs[e].n) {
+                if (e >= (ssize_t) from && !u.undone[e] && s->j->recs[e].n && s->mounts_gone) {
+                        /* A plugin's own teardown undoes what it did in the
+                         * session's namespace, which is gone with all of it. */
+                        log_notice("[%s] teardown of the plugin not run: the session's mount "
+                                   "namespace is gone", s->j->recs[e].a);
+                        if (mark_undone(&u, (size_t) e) < 0)
+                                unrecorded++;
+                        rec = &s->j->recs[i];
+                } else if (e >= (ssize_t) from && !u.undone[e] && s->j->recs[e].n) {
                         /* First record of this entry met, last first: its
                          * plugin's own teardown runs before the helpers'
                          * actions are undone.  It runs from where we came
@@ -810,6 +849,9 @@ int undo_records(struct session *s, size_t from, struct loader *loader)
                 }
                 switch (rec->type) {
                 case J_MOUNT:
+                        r = 0;
+                        if (s->mounts_gone)
+                                break; /* gone with its namespace: written off */
                         u.detach = streq(rec->b, "rbind") ? MNT_DETACH : 0;
                         r = undo_mount(&u, rec, u.mount_id[i]);
                         u.detach = 0;
@@ -825,6 +867,9 @@ int undo_records(struct session *s, size_t from, struct loader *loader)
                         r = undo_remove(&u, rec);
                         break;
                 case J_ROOTFS:
+                        r = 0;
+                        if (s->mounts_gone)
+                                break;
                         /* Left mounted: the directory under it stays too. */
                         r = undo_rootfs(&u, rec, u.mount_id[i]);
                         if (r < 0 && strv_push(&u.kept, "/") < 0) {
@@ -864,6 +909,7 @@ out:
         free(u.mount_id);
         free(u.asked);
         free(u.entry_of);
+        free(u.handle);
         strv_freep(&u.kept);
         leave_dirs(&u);
         if (u.cwd_fd >= 0)

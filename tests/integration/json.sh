@@ -35,8 +35,13 @@ run_cairn -c "$IT_CONF" list --json
 is "$RC" 0 "list --json exits 0"
 is "$(py 'len(d["sessions"])')" 2 "list --json: both sessions"
 is "$(py 'sorted(d["sessions"][0].keys())')" \
-        "['created', 'entries', 'id', 'owner', 'owner_alive', 'root', 'stale', 'state']" \
+        "['boot_id', 'created', 'entries', 'id', 'mount_namespace', 'mount_namespace_id', 'owner', 'owner_alive', 'root', 'stale', 'state', 'this_boot', 'this_namespace']" \
         "list --json: the documented fields"
+is "$(py '[(s["this_namespace"], s["this_boot"], s["mount_namespace"]) for s in d["sessions"]][0]')" \
+        "(True, True, $(readlink /proc/self/ns/mnt | tr -dc 0-9))" \
+        "list --json: a session of this namespace and boot says so, and which namespace"
+check "list --json: boot_id is this boot's" \
+        py 'd["sessions"][0]["boot_id"] == open("/proc/sys/kernel/random/boot_id").read().strip() or exit(1)'
 is "$(py '[(s["state"], s["stale"], s["owner"] is None) for s in d["sessions"] if s["root"] == "'"$ROOT"'"][0]')" \
         "('ready', False, True)" "list --json: a ready session with no owner"
 is "$(py '[s["owner"] for s in d["sessions"] if s["root"] == "'"$ROOT2"'"][0]')" "$owner" \

@@ -41,6 +41,7 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -73,6 +74,7 @@ enum fn {
         F_UNLINK,
         F_CLOSE_RANGE,
         F_SYMLINKAT,
+        F_SETNS,
         F_MAX
 };
 
@@ -83,6 +85,7 @@ static const char *const fn_names[F_MAX] = {
         [F_OPEN_TREE] = "open_tree",   [F_MOUNT_SETATTR] = "mount_setattr",
         [F_FDATASYNC] = "fdatasync",   [F_WRITE] = "write",         [F_MKDIR] = "mkdir",         [F_RMDIR] = "rmdir",
         [F_UNLINK] = "unlink",         [F_CLOSE_RANGE] = "close_range", [F_SYMLINKAT] = "symlinkat",
+        [F_SETNS] = "setns",
 };
 
 static bool is_mount_family(enum fn f)
@@ -361,6 +364,12 @@ SHIM_EXPORT int mknodat(int dirfd, const char *path, mode_t mode, dev_t dev)
 {
         int (*fn)(int, const char *, mode_t, dev_t) = real(F_MKNODAT);
         WRAP(F_MKNODAT, int, fn(dirfd, path, mode, dev));
+}
+
+SHIM_EXPORT int setns(int fd, int nstype)
+{
+        int (*fn)(int, int) = real(F_SETNS);
+        WRAP(F_SETNS, int, fn(fd, nstype));
 }
 
 SHIM_EXPORT int symlinkat(const char *to, int dirfd, const char *path)

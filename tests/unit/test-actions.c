@@ -189,6 +189,31 @@ static int teardown(void **state)
         return 0;
 }
 
+/* journal_create() records no place (the record indexes below stay as
+ * they were; J_WHERE has tests of its own in test-journal), and mkdir
+ * no file handle, unless a test sets fake_handle. */
+struct where;
+int __wrap_where_here(struct where *ret);
+int __wrap_where_here(struct where *ret)
+{
+        (void) ret;
+        return -ENOENT;
+}
+
+static const char *fake_handle;
+
+char *__wrap_handle_text_of(int dirfd, const char *name);
+char *__wrap_handle_text_of(int dirfd, const char *name)
+{
+        (void) dirfd;
+        (void) name;
+        if (!fake_handle) {
+                errno = EOPNOTSUPP;
+                return NULL;
+        }
+        return strdup(fake_handle);
+}
+
 /* The journal's record types, from index `from`, as "type type ...". */
 static const char *types(const struct journal *j, size_t from)
 {
@@ -226,6 +251,24 @@ static const char *after_attach(void)
 }
 
 /* ---- tests ----------------------------------------------------------------- */
+
+/* A directory cairn makes gets its file handle journaled after it, for a
+ * teardown to tell it hidden from gone; a filesystem without handles
+ * gets none, and nothing else changes. */
+static void test_mkdir_records_its_handle(void **state)
+{
+        struct fixture *f = *state;
+        int fd = -1;
+
+        fake_handle = "1:00ff";
+        assert_int_equal(make_dirs(&f->ctx, "/h/i", 0755, &fd), 0);
+        fake_handle = NULL;
+        close(fd);
+        assert_string_equal(types(f->s.j, 2), "mkdir handle mkdir handle");
+        assert_string_equal(f->s.j->recs[3].a, "1:00ff");
+        assert_int_equal(f->s.j->recs[3].ref, f->s.j->recs[2].seq);
+        assert_int_equal(f->s.j->recs[5].ref, f->s.j->recs[4].seq);
+}
 
 static void test_mount_fs_order_and_journal(void **state)
 {
@@ -498,6 +541,7 @@ static void test_mount_fs_opts_refused(void **state)
 int main(void)
 {
         const struct CMUnitTest tests[] = {
+                cmocka_unit_test_setup_teardown(test_mkdir_records_its_handle, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_mount_fs_order_and_journal, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_fsmount_failure_mounts_nothing, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_move_mount_failure_is_marked_undone, setup, teardown),

@@ -18,6 +18,7 @@
 #include "helpers.h"
 #include "journal.h"
 #include "util.h"
+#include "where.h"
 
 /* 0: the real fstatfs; else the f_type it reports. */
 static long fake_fs_type;
@@ -31,6 +32,20 @@ int __wrap_fstatfs(int fd, struct statfs *buf)
                 return __real_fstatfs(fd, buf);
         memset(buf, 0, sizeof *buf);
         buf->f_type = fake_fs_type;
+        return 0;
+}
+
+/* Where journal_create() says a session lives: nowhere known (the record
+ * indexes the tests below rely on stay as they were), unless a test sets
+ * fake_where. */
+static const struct where *fake_where;
+
+int __wrap_where_here(struct where *ret);
+int __wrap_where_here(struct where *ret)
+{
+        if (!fake_where)
+                return -ENOENT;
+        *ret = *fake_where;
         return 0;
 }
 
@@ -205,7 +220,7 @@ static void test_create_with_root(void **state)
         n = read(fd, text, sizeof text - 1);
         close(fd);
         assert_true(n > 0);
-        assert_string_equal(text, strstr(text, "0 session cairn-abcdef 4 "));
+        assert_string_equal(text, strstr(text, "0 session cairn-abcdef 5 "));
         assert_non_null(strstr(text, "\n1 root /srv/rootfs given\n2 rootid 2049 1234567\n"));
         assert_int_equal(journal_head_read(f->path, &h), 0);
         assert_string_equal(h.id, "cairn-abcdef");
@@ -699,6 +714,82 @@ static void test_sync_only_off_tmpfs(void **state)
         }
 }
 
+/* J_WHERE: written with the first records, read back by journal_where();
+ * a place that is not one (a bad boot id, no inode) is refused. */
+static void test_where_recorded(void **state)
+{
+        static const struct where w = {
+                .boot = "2db59aa0-45bd-499b-9e1f-42e1793ee5f4",
+                .ns = { .dev = 4, .ino = 4026532175, .id = 4633 },
+        };
+        const struct journal_root given = { .path = "/srv/rootfs", .dev = 2049, .ino = 1234567 };
+        struct fixture *f = *state;
+        struct journal *j, *k;
+        struct where got;
+        char text[512] = "";
+        ssize_t n;
+        int fd;
+
+        fake_where = &w;
+        assert_int_equal(journal_create(f->dir, "cairn-abcdef", &given, &j), 0);
+        fake_where = NULL;
+        fd = open(f->path, O_RDONLY | O_CLOEXEC);
+        assert_true(fd >= 0);
+        n = read(fd, text, sizeof text - 1);
+        close(fd);
+        assert_true(n > 0);
+        assert_non_null(strstr(text, "\n3 where 2db59aa0-45bd-499b-9e1f-42e1793ee5f4 4633 4 4026532175\n"));
+        assert_non_null(strstr(text, "0 session cairn-abcdef 5 "));
+        journal_free(j);
+        assert_int_equal(journal_open(f->path, JOURNAL_WAIT, &k), 0);
+        assert_true(journal_where(k, &got));
+        assert_string_equal(got.boot, w.boot);
+        assert_true(got.ns.dev == 4 && got.ns.ino == 4026532175 && got.ns.id == 4633);
+        assert_int_equal(journal_remove(k), 0);
+
+        /* None recorded: not known. */
+        assert_int_equal(journal_create(f->dir, "cairn-abcdef", &given, &j), 0);
+        assert_false(journal_where(j, &got));
+        assert_int_equal(journal_remove(j), 0);
+
+        static const char *const bad[] = {
+                "0 session cairn-abcdef 5 0\n1 root /r/cairn-abcdef owned\n2 where nope 0 4 5\n",
+                "0 session cairn-abcdef 5 0\n1 root /r/cairn-abcdef owned\n"
+                "2 where 2db59aa0-45bd-499b-9e1f-42e1793ee5f4 0 4 0\n",
+                "0 session cairn-abcdef 5 0\n1 root /r/cairn-abcdef owned\n"
+                "2 where 2db59aa0-45bd-499b-9e1f-42e1793ee5f4 x 4 5\n",
+                "0 session cairn-abcdef 5 0\n1 root /r/cairn-abcdef owned\n"
+                "2 where 2db59aa0-45bd-499b-9e1f-42e1793ee5f4 0 4 5\n"
+                "3 where 2db59aa0-45bd-499b-9e1f-42e1793ee5f4 0 4 5\n",
+                "0 session cairn-abcdef 5 0\n1 root /r/cairn-abcdef owned\n2 handle 1:ab 1\n",
+                "0 session cairn-abcdef 5 0\n1 root /r/cairn-abcdef owned\n2 mkdir /d 1 2\n"
+                "3 handle 1:abc 2\n",
+                "0 session cairn-abcdef 5 0\n1 root /r/cairn-abcdef owned\n2 mkdir /d 1 2\n"
+                "3 handle x:ab 2\n",
+        };
+        for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
+                fd = open(f->path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+                assert_true(fd >= 0);
+                assert_true(write(fd, bad[i], strlen(bad[i])) == (ssize_t) strlen(bad[i]));
+                close(fd);
+                assert_int_equal(journal_open(f->path, JOURNAL_WAIT, &k), -EBADMSG);
+        }
+        /* A handle of a directory cairn made is read. */
+        {
+                const char *good = "0 session cairn-abcdef 5 0\n1 root /r/cairn-abcdef owned\n"
+                                   "2 mkdir /d 1 2\n3 handle 1:ab01 2\n";
+                fd = open(f->path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+                assert_true(fd >= 0);
+                assert_true(write(fd, good, strlen(good)) == (ssize_t) strlen(good));
+                close(fd);
+                assert_int_equal(journal_open(f->path, JOURNAL_WAIT, &k), 0);
+                assert_int_equal(k->recs[3].type, J_HANDLE);
+                assert_string_equal(k->recs[3].a, "1:ab01");
+                assert_int_equal(k->recs[3].ref, 2);
+                assert_int_equal(journal_remove(k), 0);
+        }
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -719,6 +810,7 @@ int main(void)
                 cmocka_unit_test_setup_teardown(test_notes_flush_when_many, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_free_writes_remove_drops, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_sync_only_off_tmpfs, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_where_recorded, setup, teardown),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
