@@ -131,6 +131,13 @@ out:
         return r;
 }
 
+static int proc_self_fd = -1;
+
+void mountinfo_use_proc_self(int fd)
+{
+        proc_self_fd = fd;
+}
+
 int mountinfo_load(struct mountinfo **ret)
 {
         _cleanup_close_ int fd = -1;
@@ -138,7 +145,8 @@ int mountinfo_load(struct mountinfo **ret)
         size_t len;
         int r;
 
-        fd = open("/proc/self/mountinfo", O_RDONLY | O_CLOEXEC);
+        fd = proc_self_fd >= 0 ? openat(proc_self_fd, "mountinfo", O_RDONLY | O_CLOEXEC)
+                               : open("/proc/self/mountinfo", O_RDONLY | O_CLOEXEC);
         if (fd < 0)
                 return log_errno(negative_errno(), "open /proc/self/mountinfo");
         r = read_all(fd, 0, &buf, &len);

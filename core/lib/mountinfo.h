@@ -22,6 +22,11 @@
 struct mountinfo;
 
 int mountinfo_load(struct mountinfo **ret);
+/* Read it through `fd`, this process's /proc/PID directory opened before
+ * it entered another mount namespace (whose /proc, a container's, may not
+ * show it): mountinfo is that of the namespace the process is in when the
+ * file is opened.  -1: /proc/self again. */
+void mountinfo_use_proc_self(int fd);
 /* The same from the text of a mountinfo file (modified in place); -EBADMSG
  * for a line that is not "ID PARENT MAJ:MIN ROOT /MOUNT-POINT ...". */
 int mountinfo_parse(char *buf, struct mountinfo **ret);

@@ -13,6 +13,7 @@
 
 #include "engine.h"
 #include "log.h"
+#include "mountinfo.h"
 #include "root.h"
 #include "rootfs.h"
 #include "sessions.h"
@@ -161,19 +162,24 @@ static int undo_in_namespace(struct journal *j, const struct where *w, int nsfd,
 
         if (pid)
                 snprintf(of, sizeof of, " of pid %d", (int) pid);
-        log_notice("[%s] tearing down in mount namespace %llu%s", j->id,
+        log_notice("notice: [%s] tearing down in mount namespace %llu%s", j->id,
                    (unsigned long long) w->ns.ino, of);
         child = fork();
         if (child < 0)
                 return log_errno(negative_errno(), "[%s] fork to enter mount namespace %llu", j->id,
                                  (unsigned long long) w->ns.ino);
         if (child == 0) {
+                /* This process's /proc entry, from here: the namespace's
+                 * own /proc (a container's) may not show it. */
+                int self = open("/proc/self", O_PATH | O_DIRECTORY | O_CLOEXEC);
+
                 if (setns(nsfd, CLONE_NEWNS) < 0) {
                         log_errno(negative_errno(), "[%s] cannot enter mount namespace %llu%s, where "
                                   "its mounts are", j->id, (unsigned long long) w->ns.ino, of);
                         _exit(3);
                 }
                 close(nsfd);
+                mountinfo_use_proc_self(self);
                 _exit(undo_here(j, -1, loader, false) < 0 ? 3 : 0);
         }
         while (waitpid(child, &status, 0) < 0)
@@ -200,9 +206,9 @@ int engine_teardown_journal_where(struct journal *j, int root_hint, struct loade
          * leaves a session gc finishes. */
         if (journal_append(j, J_TEARDOWN, NULL, NULL, 0, 0, NULL) < 0)
                 goto busy;
-        if (!gone && journal_where(j, &rec) && where_here(&here) == 0) {
+        if (!gone && journal_where(j, &rec) && where_here_quick(&here) == 0) {
                 if (!streq(rec.boot, here.boot)) {
-                        log_notice("[%s] set up in another boot (%s): its mounts are gone; removing "
+                        log_notice("notice: [%s] set up in another boot (%s): its mounts are gone; removing "
                                    "what cairn made", j->id, rec.boot);
                         gone = true;
                 } else if (!mntns_same(&rec.ns, &here.ns)) {
@@ -213,7 +219,7 @@ int engine_teardown_journal_where(struct journal *j, int root_hint, struct loade
                                 goto busy;
                         }
                         if (r == 0) {
-                                log_notice("[%s] mount namespace %llu is gone, and the session's "
+                                log_notice("notice: [%s] mount namespace %llu is gone, and the session's "
                                            "mounts with it; removing what cairn made", j->id,
                                            (unsigned long long) rec.ns.ino);
                                 gone = true;

@@ -32,6 +32,12 @@ struct where {
  * namespace.  -errno (and nothing to record) if /proc cannot say. */
 int where_here(struct where *ret);
 
+/* The same, but the namespace's device and inode only (one stat(2), no
+ * ID): enough to tell whether this is the namespace a journal records,
+ * since an inode number it shares with a namespace that is gone still
+ * finds none of the session's mounts by their unique IDs. */
+int where_here_quick(struct where *ret);
+
 /* The namespace of the nsfs file open at `fd`. */
 int mntns_of_fd(int fd, struct mntns *ret);
 

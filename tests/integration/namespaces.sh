@@ -74,7 +74,7 @@ check "list --json: the boot id" grep -q "\"boot_id\":\"$(cat /proc/sys/kernel/r
 run_cairn -c "$IT_CONF" gc --all
 is "$RC" 0 "gc --all from this namespace exits 0"
 check "it says where it tore down (namespace $NS_INO of pid $H)" \
-        grep -q "\[$ID\] tearing down in mount namespace $NS_INO of pid $H" <<<"$ERR"
+        grep -q "notice: \[$ID\] tearing down in mount namespace $NS_INO of pid $H" <<<"$ERR"
 check "no mount of the session is left in the holder's namespace" none_in "$H" "$GIVEN"
 check "the journal is gone" no_journals
 check "the given DIR stays, with its own mount points" test -d "$GIVEN/proc" -a -f "$GIVEN/runsc"
@@ -127,6 +127,28 @@ is "$RC" 0 "gc of a ready --root session whose namespace is gone: exit 0"
 check "gc took it (its namespace is gone)" test ! -e "$IT_STATE/$GID.journal"
 check "the given DIR stays, with its own mount points" test -d "$GIVEN/proc" -a -f "$GIVEN/runsc"
 check "nothing mounted on it here" nothing_mounted_under "$GIVEN"
+
+# ---- 4b. a namespace held by a bind of its nsfs file only (ip netns-style) --
+NSFILE=$IT_DIR/nsfile
+touch "$NSFILE"
+# (A new namespace kept by a bind of its file alone: a sleeping process
+# in it, bound from here with mount(8), and then killed.)
+new_holder
+mount --bind "/proc/$H/ns/mnt" "$NSFILE" || bail "bind the namespace of $H at $NSFILE"
+kill_holder
+BOUND_INO=$(stat -L -c %i "$NSFILE")
+nsenter --mount="$NSFILE" -- "$IT_CAIRN" --confdir "$IT_CONFD" -c "$IT_CONF" setup >"$IT_DIR/out" 2>"$IT_DIR/err"
+is "$?" 0 "setup in a namespace held only by a bind of its nsfs file"
+ROOT=$(cat "$IT_DIR/out")
+ID=${ROOT##*/}
+bound_mounts() { nsenter --mount="$NSFILE" -- awk -v d="$ROOT" '$5 == d || index($5, d "/") == 1' /proc/self/mountinfo; }
+is "$(bound_mounts | wc -l)" 4 "its mounts are there"
+run_cairn -c "$IT_CONF" teardown "$ID"
+is "$RC" 0 "teardown from this namespace finds it through the bind: exit 0"
+check "it says which namespace" grep -q "\[$ID\] tearing down in mount namespace $BOUND_INO" <<<"$ERR"
+is "$(bound_mounts | wc -l)" 0 "no mount of the session is left there"
+assert_gone "bound namespace" "$ROOT" "$ID"
+umount "$NSFILE"
 
 # ---- 5. a journal of another boot --------------------------------------------
 # Session A is set up in a namespace that then ends (its mounts die with
