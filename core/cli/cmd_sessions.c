@@ -76,6 +76,66 @@ static int one_flag(int argc, char *argv[], const char *flag, const char *usage,
         return 0;
 }
 
+static json_t *session_json(const struct session_info *si)
+{
+        char when[32];
+        json_t *o;
+
+        iso_time(si->created, when);
+        o = json_pack("{s:o, s:o, s:s, s:b, s:s}", "id", json_text(si->id), "root",
+                      json_text(si->root ? si->root : ""), "state", session_state_name(si->state),
+                      "stale", si->stale, "created", when);
+        if (!o)
+                return NULL;
+        if (json_object_set_new(o, "owner", si->owner > 0 ? json_integer(si->owner) : json_null()) < 0 ||
+            json_object_set_new(o, "owner_alive", si->owner > 0 ? json_boolean(si->owner_alive)
+                                                                : json_null()) < 0)
+                goto fail;
+        if (si->where_known) {
+                if (json_object_set_new(o, "boot_id", json_string(si->where.boot)) < 0 ||
+                    json_object_set_new(o, "this_boot", json_boolean(si->this_boot)) < 0 ||
+                    json_object_set_new(o, "mount_namespace", json_integer((json_int_t) si->where.ns.ino)) < 0 ||
+                    json_object_set_new(o, "mount_namespace_id",
+                                        si->where.ns.id ? json_integer((json_int_t) si->where.ns.id)
+                                                        : json_null()) < 0 ||
+                    json_object_set_new(o, "this_namespace", json_boolean(si->this_namespace)) < 0)
+                        goto fail;
+        } else {
+                static const char *const unknown[] = { "boot_id", "this_boot", "mount_namespace",
+                                                       "mount_namespace_id", "this_namespace" };
+                for (size_t k = 0; k < ELEMENTSOF(unknown); k++)
+                        if (json_object_set_new(o, unknown[k], json_null()) < 0)
+                                goto fail;
+        }
+        if (json_object_set_new(o, "entries", json_entries(si->entries, si->n_entries)) < 0)
+                goto fail;
+        return o;
+fail:
+        json_decref(o);
+        return NULL;
+}
+
+/* {"sessions":[...]}, one line; takes v. */
+static int print_list_json(struct session_info *v, size_t n)
+{
+        json_t *a = json_array(), *o;
+        int r = 0;
+
+        for (size_t i = 0; a && i < n; i++)
+                if (json_array_append_new(a, session_json(&v[i])) < 0) {
+                        json_decref(a);
+                        a = NULL;
+                }
+        sessions_free(v, n);
+        o = a ? json_pack("{s:o}", "sessions", a) : NULL;
+        r = json_print_line(stdout, o);
+        if (r < 0) {
+                log_errno(r, "list --json");
+                return EXIT_USAGE;
+        }
+        return fflush(stdout) == 0 ? EXIT_DONE : EXIT_USAGE;
+}
+
 int cmd_list(struct cli *cli, int argc, char *argv[])
 {
         struct session_info *v = NULL;
@@ -98,57 +158,25 @@ int cmd_list(struct cli *cli, int argc, char *argv[])
         if (r < 0)
                 return EXIT_USAGE;
         if (json)
-                printf("{\"sessions\":[");
+                return print_list_json(v, n);
         for (size_t i = 0; i < n; i++) {
                 char when[32];
 
                 iso_time(v[i].created, when);
-                if (!json) {
-                        printf("%s %s%s ", v[i].id, session_state_name(v[i].state),
-                               v[i].stale ? "(stale)" : "");
-                        print_word(v[i].root ? v[i].root : "-");
-                        printf(" %s ", when);
-                        if (v[i].owner > 0)
-                                printf("%d%s", (int) v[i].owner, v[i].owner_alive ? "" : "(gone)");
-                        else
-                                printf("-");
-                        /* Set up elsewhere: where its mounts are. */
-                        if (!v[i].this_boot)
-                                printf(" boot:%s", v[i].where.boot);
-                        else if (!v[i].this_namespace)
-                                printf(" mntns:%llu", (unsigned long long) v[i].where.ns.ino);
-                        putchar('\n');
-                        continue;
-                }
-                printf("%s{\"id\":", i ? "," : "");
-                json_string(stdout, v[i].id);
-                printf(",\"root\":");
-                json_string(stdout, v[i].root ? v[i].root : "");
-                printf(",\"state\":\"%s\",\"stale\":%s,\"created\":\"%s\",\"owner\":",
-                       session_state_name(v[i].state), v[i].stale ? "true" : "false", when);
+                printf("%s %s%s ", v[i].id, session_state_name(v[i].state), v[i].stale ? "(stale)" : "");
+                print_word(v[i].root ? v[i].root : "-");
+                printf(" %s ", when);
                 if (v[i].owner > 0)
-                        printf("%d,\"owner_alive\":%s", (int) v[i].owner,
-                               v[i].owner_alive ? "true" : "false");
+                        printf("%d%s", (int) v[i].owner, v[i].owner_alive ? "" : "(gone)");
                 else
-                        printf("null,\"owner_alive\":null");
-                if (v[i].where_known) {
-                        printf(",\"boot_id\":\"%s\",\"this_boot\":%s,\"mount_namespace\":%llu,"
-                               "\"mount_namespace_id\":", v[i].where.boot, v[i].this_boot ? "true" : "false",
-                               (unsigned long long) v[i].where.ns.ino);
-                        if (v[i].where.ns.id)
-                                printf("%llu", (unsigned long long) v[i].where.ns.id);
-                        else
-                                printf("null");
-                        printf(",\"this_namespace\":%s", v[i].this_namespace ? "true" : "false");
-                } else
-                        printf(",\"boot_id\":null,\"this_boot\":null,\"mount_namespace\":null,"
-                               "\"mount_namespace_id\":null,\"this_namespace\":null");
-                putchar(',');
-                json_entries(stdout, v[i].entries, v[i].n_entries);
-                putchar('}');
+                        printf("-");
+                /* Set up elsewhere: where its mounts are. */
+                if (!v[i].this_boot)
+                        printf(" boot:%s", v[i].where.boot);
+                else if (!v[i].this_namespace)
+                        printf(" mntns:%llu", (unsigned long long) v[i].where.ns.ino);
+                putchar('\n');
         }
-        if (json)
-                printf("]}\n");
         sessions_free(v, n);
         return fflush(stdout) == 0 ? EXIT_DONE : EXIT_USAGE;
 }

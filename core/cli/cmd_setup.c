@@ -31,26 +31,26 @@ static const char *const status_names[] = {
         [ENTRY_DONE] = "done", [ENTRY_SKIPPED] = "skipped", [ENTRY_FAILED] = "failed",
 };
 
-static void print_json(const struct cfg *cfg, const struct setup_result *res)
+/* 0, or -errno: the caller tears the root down again, since nobody
+ * learnt it. */
+static int print_json(const struct cfg *cfg, const struct setup_result *res)
 {
-        struct session_entry *v = calloc(cfg->n_entries + 1, sizeof *v);
+        _cleanup_free_ struct session_entry *v = calloc(cfg->n_entries + 1, sizeof *v);
+        _cleanup_free_ char *line = NULL;
+        json_t *o;
 
-        if (!v) {
-                printf("%s\n", res->root); /* cannot happen in practice */
-                return;
-        }
+        if (!v)
+                return -ENOMEM;
         for (size_t i = 0; i < cfg->n_entries; i++)
                 v[i] = (struct session_entry) { .name = cfg->entries[i].name,
                                                 .plugin = cfg->entries[i].plugin_name,
                                                 .status = status_names[res->status[i]] };
-        fputs("{\"id\":", stdout);
-        json_string(stdout, res->id);
-        fputs(",\"root\":", stdout);
-        json_string(stdout, res->root);
-        putchar(',');
-        json_entries(stdout, v, cfg->n_entries);
-        fputs("}\n", stdout);
-        free(v);
+        o = json_pack("{s:o, s:o, s:o}", "id", json_text(res->id), "root", json_text(res->root),
+                      "entries", json_entries(v, cfg->n_entries));
+        line = json_line(o);
+        if (!line)
+                return -ENOMEM;
+        return write_all(STDOUT_FILENO, line, strlen(line));
 }
 
 /* `s` and a newline, in one write. */
@@ -150,11 +150,9 @@ int cmd_setup(struct cli *cli, int argc, char *argv[])
 
         r = engine_setup(cfg, l, &o, &res);
         if (r == 0) {
-                if (json) {
-                        print_json(cfg, &res);
-                        status = fflush(stdout) == 0 && !ferror(stdout) ? EXIT_DONE
-                                                                        : EXIT_SETUP_FAILED;
-                } else
+                if (json)
+                        status = print_json(cfg, &res) == 0 ? EXIT_DONE : EXIT_SETUP_FAILED;
+                else
                         /* The line a runtime waits for, in one write: no
                          * stdio to set up (fstat, ioctl, a buffer) for it. */
                         status = write_line(STDOUT_FILENO, res.root) == 0 ? EXIT_DONE

@@ -72,42 +72,36 @@ static void status_write(int fd, const char *line, size_t len)
                 (void) write_all(fd, line, len);
 }
 
+/* `v` (taken) as one line, in one write. */
+static void status_json(int fd, json_t *v)
+{
+        _cleanup_free_ char *line = NULL;
+
+        if (fd < 0) {
+                json_decref(v);
+                return;
+        }
+        line = json_line(v);
+        if (line)
+                status_write(fd, line, strlen(line));
+}
+
 void status_child_pid(int fd, pid_t pid)
 {
-        char line[64];
-        int n = snprintf(line, sizeof line, "{\"child-pid\": %d}\n", (int) pid);
-
-        status_write(fd, line, (size_t) n);
+        status_json(fd, json_pack("{s:i}", "child-pid", (int) pid));
 }
 
 void status_ended(int fd, int wait_status)
 {
-        char line[64];
-        int n;
-
         if (WIFSIGNALED(wait_status))
-                n = snprintf(line, sizeof line, "{\"signal\": %d}\n", WTERMSIG(wait_status));
+                status_json(fd, json_pack("{s:i}", "signal", WTERMSIG(wait_status)));
         else
-                n = snprintf(line, sizeof line, "{\"exit-code\": %d}\n", exec_wait_status_code(wait_status));
-        status_write(fd, line, (size_t) n);
+                status_json(fd, json_pack("{s:i}", "exit-code", exec_wait_status_code(wait_status)));
 }
 
 void status_error(int fd, const char *text, int exit_status)
 {
-        _cleanup_free_ char *line = NULL;
-        size_t len = 0;
-        FILE *f;
-
-        if (fd < 0)
-                return;
-        f = open_memstream(&line, &len);
-        if (!f)
-                return;
-        fputs("{\"error\": ", f);
-        json_string(f, text);
-        fprintf(f, ", \"exit\": %d}\n", exit_status);
-        if (fclose(f) == 0)
-                status_write(fd, line, len);
+        status_json(fd, json_pack("{s:o, s:i}", "error", json_text(text), "exit", exit_status));
 }
 
 /* ---- the first error message, for the error line ---- */

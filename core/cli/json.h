@@ -1,15 +1,30 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* The little JSON cairn prints: strings escaped per RFC 8259, nothing more
- * (a library would be more code than this). */
+/*
+ * The JSON cairn prints (--json, --status-fd, CDI specs), built and
+ * written with jansson (configure.ac says why that library).  One compact
+ * object a line.
+ */
 #ifndef CAIRN_JSON_H
 #define CAIRN_JSON_H
 
+#include <jansson.h>
 #include <stdio.h>
 
 #include "sessions.h"
 
-void json_string(FILE *f, const char *s);
-/* "entries":[{"name":..,"plugin":..,"status":..},...] */
-void json_entries(FILE *f, const struct session_entry *v, size_t n);
+/* A JSON string of `s`.  JSON text is UTF-8: a byte that is not part of
+ * valid UTF-8 (a path may hold any byte) becomes U+FFFD; the text
+ * outputs (list, setup) give such paths exactly, octal-escaped.  NULL
+ * only without memory. */
+json_t *json_text(const char *s);
+
+/* [{"name":..,"plugin":..,"status":..},...] */
+json_t *json_entries(const struct session_entry *v, size_t n);
+
+/* `v` (taken: freed) as one compact line, to `f`: 0, or -errno (-ENOMEM
+ * for a NULL `v`, the mark of an allocation that failed building it). */
+int json_print_line(FILE *f, json_t *v);
+/* The same as a string with its newline, for one write(2); NULL on failure. */
+char *json_line(json_t *v);
 
 #endif
