@@ -28,6 +28,9 @@ static const char usage_text[] =
         "                     private mount and PID namespaces, setup, pivot_root,\n"
         "                     run CMD, kill what is left of it, teardown; exit\n"
         "                     with CMD's status\n"
+        "  oci-hook create|delete [--entry NAME]\n"
+        "                     an OCI runtime hook (createRuntime, poststop): the\n"
+        "                     container's state on stdin; see cairn-oci(7)\n"
         "  list [--json]      the sessions, with their state\n"
         "  gc [--all]         tear down sessions left by a crash (or whose\n"
         "                     --owner is gone); --all: every session\n"
@@ -167,6 +170,7 @@ static const struct {
         { "list", cmd_list },
         { "gc", cmd_gc },
         { "exec", cmd_exec },
+        { "oci-hook", cmd_oci_hook },
 };
 
 __attribute__((visibility("default"))) int cairn_main(int argc, char *argv[])

@@ -81,7 +81,7 @@ static void status_json(int fd, json_t *v)
                 json_decref(v);
                 return;
         }
-        line = json_line(v);
+        line = json_line_spaced(v);
         if (line)
                 status_write(fd, line, strlen(line));
 }

@@ -82,19 +82,29 @@ json_t *json_entries(const struct session_entry *v, size_t n)
         return a;
 }
 
-char *json_line(json_t *v)
+static char *dump_line(json_t *v, size_t flags)
 {
         char *s, *line;
 
         if (!v)
                 return NULL;
-        s = json_dumps(v, JSON_COMPACT);
+        s = json_dumps(v, flags);
         json_decref(v);
         if (!s)
                 return NULL;
         line = xasprintf("%s\n", s);
         free(s);
         return line;
+}
+
+char *json_line(json_t *v)
+{
+        return dump_line(v, JSON_COMPACT);
+}
+
+char *json_line_spaced(json_t *v)
+{
+        return dump_line(v, 0);
 }
 
 int json_print_line(FILE *f, json_t *v)

@@ -26,5 +26,8 @@ json_t *json_entries(const struct session_entry *v, size_t n);
 int json_print_line(FILE *f, json_t *v);
 /* The same as a string with its newline, for one write(2); NULL on failure. */
 char *json_line(json_t *v);
+/* The same with a blank after each ':' and ',' ({"exit-code": 0}): the
+ * --status-fd lines, as they always were and as bubblewrap writes them. */
+char *json_line_spaced(json_t *v);
 
 #endif

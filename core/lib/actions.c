@@ -1,13 +1,17 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+#include <stdio.h>
 #include <fcntl.h>
+#include <sys/fsuid.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 
 #include "actions.h"
+#include "config.h"
 #include "handle.h"
 #include "trust.h"
 #include "log.h"
+#include "mountinfo.h"
 #include "resolve.h"
 #include "util.h"
 
@@ -48,6 +52,14 @@ static int dir_identity(struct cairn_ctx *ctx, int dirfd, uint64_t *ret_dev, uin
         return 0;
 }
 
+void made_owned(struct cairn_ctx *ctx, int dirfd, const char *name)
+{
+        if (ctx->s->chown_made &&
+            fchownat(dirfd, name, ctx->s->made_uid, ctx->s->made_gid, AT_SYMLINK_NOFOLLOW) < 0)
+                cairn_log(ctx, CAIRN_LOG_WARNING, "chown %s to %u:%u: %s", name,
+                          (unsigned) ctx->s->made_uid, (unsigned) ctx->s->made_gid, strerror(errno));
+}
+
 /* mkdirat() or mknodat() one component, journaled first, with the
  * directory it is made in (st_dev, st_ino: the same in every mount
  * namespace): teardown removes it only from that directory, not from
@@ -75,6 +87,21 @@ static int create_one(struct cairn_ctx *ctx, int dirfd, const char *name, const 
         if (mi)
                 mi->on_record = true;
         r = dir ? mkdirat(dirfd, name, mode) : mknodat(dirfd, name, S_IFREG | mode, 0);
+        if (r < 0 && errno == EOVERFLOW && ctx->s->chown_made) {
+                /* A filesystem of the container's user namespace (the
+                 * tmpfs on its /dev), where host root is no one: made as
+                 * the container's root, whom that directory belongs to.
+                 * (The fs ids only, for this one call; the capabilities
+                 * of the file system come back with them.) */
+                uid_t ou = (uid_t) setfsuid(ctx->s->made_uid);
+                gid_t og = (gid_t) setfsgid(ctx->s->made_gid);
+
+                r = dir ? mkdirat(dirfd, name, mode) : mknodat(dirfd, name, S_IFREG | mode, 0);
+                int saved = errno;
+                (void) setfsgid(og);
+                (void) setfsuid(ou);
+                errno = saved;
+        }
         if (r < 0) {
                 r = negative_errno();
                 /* Not ours after all (made meanwhile, or never made): the
@@ -85,6 +112,7 @@ static int create_one(struct cairn_ctx *ctx, int dirfd, const char *name, const 
                         return cairn_log_errno(ctx, r, "create %s%s", ctx->s->root, path);
                 return 0;
         }
+        made_owned(ctx, dirfd, name);
         if (dir) {
                 /* Its file handle, for a teardown after a crash to tell
                  * it hidden from gone (handle.h); none: today's rule.  It
@@ -149,6 +177,29 @@ done:
         return 0;
 }
 
+/* A target that is a mount point already (someone else's: a runtime's
+ * /proc with its masked paths, say) is not mounted over unless the entry
+ * says `overmount = yes`: the new mount would hide what is there.  -EBUSY,
+ * naming that mount. */
+static int refuse_overmount(struct cairn_ctx *ctx, int fd, const char *path)
+{
+        struct statx stx;
+        char what[256];
+
+        if (ctx->cfg && ctx->cfg->overmount)
+                return 0;
+        if (statx(fd, "", AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW, STATX_MNT_ID, &stx) < 0)
+                return cairn_log_errno(ctx, negative_errno(), "stat %s%s", ctx->s->root, path);
+        if (!(stx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT) ||
+            !(stx.stx_attributes & STATX_ATTR_MOUNT_ROOT))
+                return 0;
+        if (mountinfo_describe(stx.stx_mnt_id, what, sizeof what) < 0)
+                snprintf(what, sizeof what, "mount %llu", (unsigned long long) stx.stx_mnt_id);
+        cairn_log(ctx, CAIRN_LOG_ERR, "%s%s is a mount point already (%s); not mounted over it "
+                  "(overmount = yes in the entry allows it)", ctx->s->root, path, what);
+        return -EBUSY;
+}
+
 int make_mount_point(struct cairn_ctx *ctx, const char *path, bool dir, struct mount_intent *mi,
                      int *ret_fd)
 {
@@ -192,6 +243,9 @@ int make_mount_point(struct cairn_ctx *ctx, const char *path, bool dir, struct m
         }
         if (fstat(fd, &st) < 0)
                 return cairn_log_errno(ctx, negative_errno(), "stat %s%s", ctx->s->root, path);
+        r = refuse_overmount(ctx, fd, path);
+        if (r < 0)
+                return r;
         if (dir != !!S_ISDIR(st.st_mode)) {
                 cairn_log(ctx, CAIRN_LOG_ERR, "mount point %s%s exists and is %s a directory", ctx->s->root,
                           path, dir ? "not" : "");

@@ -15,6 +15,10 @@
 
 /* Make every missing directory of `path` (journaled; `mode` for the last
  * one, 0755 for its parents) and return an O_PATH descriptor of it. */
+/* What cairn just made at `name` in `dirfd`, owned by the session's
+ * made_uid:made_gid when it asks (a warning if that fails). */
+void made_owned(struct cairn_ctx *ctx, int dirfd, const char *name);
+
 int make_dirs(struct cairn_ctx *ctx, const char *path, mode_t mode, int *ret_fd);
 
 /* A mount made detached, about to be attached at `path`.  Its J_MOUNT

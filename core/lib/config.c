@@ -67,6 +67,7 @@ void cfg_free(struct cfg *cfg)
         free(cfg->state_dir);
         free(cfg->root_parent);
         free(cfg->root_size);
+        strv_freep(&cfg->oci_variables);
         strv_freep(&cfg->files);
         free(cfg);
 }
@@ -240,13 +241,29 @@ static int cairn_key(const struct load *l, const char *file,
                 cfg->root_readonly_where = (struct cfg_location) { file, k->line };
                 return 0;
         }
+        if (streq(k->name, "oci_variables")) {
+                _cleanup_strv_free_ char **names = NULL;
+                char *save = NULL;
+
+                for (char *w = strtok_r(value, " \t", &save); w; w = strtok_r(NULL, " \t", &save)) {
+                        if (!var_name_is_valid(w))
+                                return cfg_error(&p, "\"%s\" is not a variable name "
+                                                     "([A-Za-z_][A-Za-z0-9_]*)", w);
+                        if (strv_push(&names, w) < 0)
+                                return log_errno(-ENOMEM, "oci_variables");
+                }
+                strv_freep(&cfg->oci_variables);
+                cfg->oci_variables = TAKE_PTR(names);
+                cfg->oci_variables_where = (struct cfg_location) { file, k->line };
+                return 0;
+        }
         if (streq(k->name, "stack")) {
                 *stack = TAKE_PTR(value);
                 *stack_line = k->line;
                 return 0;
         }
         return cfg_error(&p, "unknown key (accepted: plugin_dir, state_dir, root_parent, root_mode, "
-                             "root_fs, root_size, root_readonly, stack)");
+                             "root_fs, root_size, root_readonly, oci_variables, stack)");
 }
 
 static int cairn_section(const struct load *l, const struct ini_file *f, const char *file,
@@ -473,14 +490,15 @@ static int expand_in_place(char **value, const struct cfg_vars *vars, const stru
  * of a skipped entry that still holds "${" is not checked. */
 static int entry_finish(struct cfg_entry *e, const struct cfg_vars *vars)
 {
-        _cleanup_free_ char *control = NULL;
-        struct cfg_location control_where, when_where;
+        _cleanup_free_ char *control = NULL, *overmount = NULL;
+        struct cfg_location control_where, when_where, overmount_where;
         struct cfg_place p;
         int r;
 
         entry_take(e, "plugin", &e->plugin_name, &e->plugin_where);
         entry_take(e, "control", &control, &control_where);
         entry_take(e, "when", &e->when, &when_where);
+        entry_take(e, "overmount", &overmount, &overmount_where);
         if (!e->plugin_name) {
                 e->plugin_name = strdup(e->name);
                 if (!e->plugin_name)
@@ -529,6 +547,17 @@ static int entry_finish(struct cfg_entry *e, const struct cfg_vars *vars)
                 if (r < 0)
                         return r;
                 e->control = streq(control, "optional") ? CFG_OPTIONAL : CFG_REQUIRED;
+        }
+        if (overmount) {
+                p = (struct cfg_place) { overmount_where.file, overmount_where.line, e->name, "overmount" };
+                if (e->enabled && (r = expand_in_place(&overmount, vars, &p)) < 0)
+                        return r;
+                if (e->enabled || !strstr(overmount, "${")) {
+                        r = cfg_check_value(CAIRN_OPT_BOOL, NULL, overmount, &p);
+                        if (r < 0)
+                                return r;
+                        (void) cfg_parse_bool(overmount, &e->overmount);
+                }
         }
         return 0;
 }

@@ -43,6 +43,10 @@ struct cfg_entry {
         char *plugin_name; /* `plugin`; default: the section name */
         enum cfg_control control;
         char *when;   /* the raw `when` value, or NULL */
+        /* `overmount`: the helpers may mount on a target that is already
+         * a mount point (someone else's: a runtime's /proc, say); default
+         * no, they refuse (EBUSY). */
+        bool overmount;
         bool enabled; /* every `when` condition holds for the variables */
         struct cfg_location where; /* its section header in the file that
                                       first defined it */
@@ -72,6 +76,10 @@ struct cfg {
         enum cfg_root_fs root_fs; /* default tmpfs */
         char *root_size;   /* the tmpfs root's size= (default 64m) */
         bool root_readonly; /* the root's own mount made read-only once set up */
+        /* [cairn] oci_variables: the variables an OCI annotation
+         * "cairn.set.NAME=VALUE" may set (NULL-terminated; NULL: none). */
+        char **oci_variables;
+        struct cfg_location oci_variables_where;
         /* Where each was set (file NULL: the default). */
         struct cfg_location plugin_dir_where, state_dir_where, root_parent_where,
                 root_readonly_where;

@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "cairn/plugin.h"
 #include "journal.h"
@@ -32,6 +33,12 @@ struct session {
         /* Its mount namespace (or boot) is gone, and every mount it made
          * with it: undo writes them off, never looking one up by ID. */
         bool mounts_gone;
+        /* What cairn makes in the root (mount points, directories, files)
+         * is chown()ed to these (oci-hook, a container with a user
+         * namespace: the host ids of the container's root). */
+        bool chown_made;
+        uid_t made_uid;
+        gid_t made_gid;
 };
 
 struct cfg_entry;

@@ -35,6 +35,13 @@ struct setup_opts {
         const struct given_root *root; /* --root: build into this directory */
         pid_t owner;                   /* --owner: 0 for none */
         unsigned long long owner_start; /* its start time (process_start_time()) */
+        /* oci-hook: the key the session is found by (J_OCI), or NULL. */
+        const char *oci_key, *oci_bundle;
+        /* Own what is made in the root by these ids (a user namespace's
+         * root), if chown_made. */
+        bool chown_made;
+        uid_t uid;
+        gid_t gid;
 };
 
 /* 0: the root is ready (ret filled).

@@ -105,6 +105,7 @@ CAIRN_API int cairn_symlink(struct cairn_ctx *ctx, const char *path, const char 
                 return r;
         if (symlinkat(to, l.dfd, l.name) < 0)
                 return leaf_not_made(ctx, &l, "symlink", path, negative_errno());
+        made_owned(ctx, l.dfd, l.name);
         leaf_done(&l);
         cairn_log(ctx, CAIRN_LOG_DEBUG, "symlink %s -> %s", path, to);
         return 0;
@@ -132,6 +133,7 @@ CAIRN_API int cairn_write_file(struct cairn_ctx *ctx, const char *path, const vo
         fd = openat(l.dfd, l.name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
         if (fd < 0)
                 return leaf_not_made(ctx, &l, "write", path, negative_errno());
+        made_owned(ctx, l.dfd, l.name);
         leaf_done(&l);
         /* Made: from here on a failure leaves it to the undo. */
         r = write_all(fd, data, len);
@@ -160,6 +162,7 @@ CAIRN_API int cairn_mknod(struct cairn_ctx *ctx, const char *path, mode_t mode, 
                 return r;
         if (mknodat(l.dfd, l.name, mode, dev) < 0)
                 return leaf_not_made(ctx, &l, "mknod", path, negative_errno());
+        made_owned(ctx, l.dfd, l.name);
         /* The permission bits as asked, not as the umask left them: set
          * through a descriptor of the node itself (O_PATH, not followed;
          * fchmod() does not take one, its /proc/self/fd name does). */

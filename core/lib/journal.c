@@ -31,7 +31,7 @@ static const char *const type_names[_J_MAX] = {
         [J_MODE] = "mode",       [J_READY] = "ready",     [J_FAILED] = "failed",
         [J_TEARDOWN] = "teardown", [J_ROOTID] = "rootid", [J_ROOTFS] = "rootfs",
         [J_SYMLINK] = "symlink", [J_FILE] = "file",       [J_NODE] = "node",
-        [J_HANDLE] = "handle", [J_WHERE] = "where",
+        [J_HANDLE] = "handle", [J_WHERE] = "where", [J_OCI] = "oci",
 };
 
 /* Which arguments each type carries: s = string, n = number. */
@@ -42,7 +42,7 @@ static const char *const type_args[_J_MAX] = {
         [J_MODE] = "n",     [J_READY] = "",   [J_FAILED] = "",    [J_TEARDOWN] = "",
         [J_ROOTID] = "rn",  [J_ROOTFS] = "sn",
         [J_SYMLINK] = "ssrn", [J_FILE] = "ssrn", [J_NODE] = "ssrn",
-        [J_HANDLE] = "sr", [J_WHERE] = "ssrn",
+        [J_HANDLE] = "sr", [J_WHERE] = "ssrn", [J_OCI] = "ss",
 };
 
 bool session_id_is_valid(const char *id)
@@ -488,6 +488,8 @@ static const char *record_problem(const struct journal *j, struct reading *st,
                 if (!ref || ref->type != J_MKDIR)
                         return "refers to no mkdir record";
                 return handle_text_problem(rec->a);
+        case J_OCI:
+                return *rec->a && rec->b[0] == '/' ? NULL : "not a container id and bundle";
         case J_WHERE:
                 if (st->where)
                         return "a second place";

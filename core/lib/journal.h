@@ -63,6 +63,9 @@ enum jtype {
         J_WHERE,    /* a = boot id, b = the mount namespace's 64-bit ID (decimal,
                      * 0: not known); ref, n = st_dev, st_ino of its nsfs file
                      * (journal version 5; none: where is not known) */
+        J_OCI,      /* a = the OCI container id, and " ENTRY" for one entry's
+                     * session (oci-hook --entry); b = its bundle: the key
+                     * oci-hook delete finds the session by (journal version 5) */
         _J_MAX,
 };
 

@@ -7,6 +7,12 @@
 static int max_level = CAIRN_LOG_NOTICE;
 static log_sink_fn sink;
 static void *sink_userdata;
+static char tag[300];
+
+void log_set_tag(const char *t)
+{
+        snprintf(tag, sizeof tag, "%s%s", t ? t : "", t && *t ? ": " : "");
+}
 
 void log_set_level(int level)
 {
@@ -32,7 +38,7 @@ void log_msgv(int level, const char *fmt, va_list ap)
         }
         /* One write per message, so lines from concurrent cairn processes
          * sharing a stderr do not interleave mid-line. */
-        fprintf(stderr, "cairn: %s\n", buf);
+        fprintf(stderr, "cairn: %s%s\n", tag, buf);
 }
 
 void log_msg(int level, const char *fmt, ...)

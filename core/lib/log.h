@@ -16,6 +16,9 @@
 typedef void (*log_sink_fn)(int level, const char *msg, void *userdata);
 
 void log_set_level(int level); /* messages above it are dropped */
+/* Every message on stderr after "cairn: TAG: " (NULL or "": none): the
+ * container an OCI hook works for. */
+void log_set_tag(const char *tag);
 /* NULL restores the default stderr sink. */
 void log_set_sink(log_sink_fn fn, void *userdata);
 

@@ -158,6 +158,49 @@ int mountinfo_load(struct mountinfo **ret)
         return r;
 }
 
+int mountinfo_describe(uint64_t id, char *buf, size_t size)
+{
+        _cleanup_close_ int fd = -1;
+        _cleanup_free_ char *text = NULL;
+        size_t len;
+        int r;
+
+        fd = proc_self_fd >= 0 ? openat(proc_self_fd, "mountinfo", O_RDONLY | O_CLOEXEC)
+                               : open("/proc/self/mountinfo", O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+                return negative_errno();
+        r = read_all(fd, 0, &text, &len);
+        if (r < 0)
+                return r;
+        for (char *line = text, *nl; *line; line = nl + 1) {
+                char *sep, *fstype, *source, *end;
+                unsigned long long v;
+
+                nl = strchr(line, '\n');
+                if (!nl)
+                        break;
+                *nl = '\0';
+                v = strtoull(line, &end, 10);
+                if (end == line || *end != ' ' || v != id)
+                        continue;
+                sep = strstr(line, " - ");
+                if (!sep)
+                        return -EBADMSG;
+                fstype = sep + 3;
+                source = strchr(fstype, ' ');
+                if (source)
+                        *source++ = '\0';
+                end = source ? strchr(source, ' ') : NULL;
+                if (end)
+                        *end = '\0';
+                if (source)
+                        mountinfo_unescape(source);
+                snprintf(buf, size, "%s %s, mount %llu", fstype, source ? source : "?", v);
+                return 0;
+        }
+        return -ENOENT;
+}
+
 void mountinfo_free(struct mountinfo *mi)
 {
         if (!mi)

@@ -17,6 +17,7 @@
 #define CAIRN_MOUNTINFO_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 struct mountinfo;
@@ -27,6 +28,10 @@ int mountinfo_load(struct mountinfo **ret);
  * show it): mountinfo is that of the namespace the process is in when the
  * file is opened.  -1: /proc/self again. */
 void mountinfo_use_proc_self(int fd);
+
+/* "FSTYPE SOURCE, mount ID" of the mount with mountinfo ID `id`, for a
+ * message; -ENOENT if it is not there. */
+int mountinfo_describe(uint64_t id, char *buf, size_t size);
 /* The same from the text of a mountinfo file (modified in place); -EBADMSG
  * for a line that is not "ID PARENT MAJ:MIN ROOT /MOUNT-POINT ...". */
 int mountinfo_parse(char *buf, struct mountinfo **ret);

@@ -465,3 +465,45 @@ int session_find_made(const char *state_dir, const char *root, struct journal **
                 return -ENOENT;
         return find(state_dir, root, true, ret_j, ret_root_fd);
 }
+
+static bool journal_is_oci(const struct journal *j, const char *key, const char *bundle)
+{
+        for (size_t i = 2; i < j->n_recs; i++)
+                if (j->recs[i].type == J_OCI)
+                        return streq(j->recs[i].a, key) && streq(j->recs[i].b, bundle);
+        return false;
+}
+
+int session_find_oci(const char *state_dir, const char *key, const char *bundle, struct journal **ret_j)
+{
+        _cleanup_strv_free_ char **paths = NULL;
+        int r;
+
+        r = sessions_journal_paths(state_dir, &paths);
+        if (r < 0)
+                return r;
+        for (char **p = paths; p && *p; p++) {
+                struct journal *j;
+                bool match;
+
+                /* A look without the lock first: most journals are others'. */
+                if (journal_open(*p, JOURNAL_PEEK, &j) < 0)
+                        continue;
+                match = journal_is_oci(j, key, bundle);
+                journal_free(j);
+                if (!match)
+                        continue;
+                r = journal_open(*p, JOURNAL_WAIT, &j);
+                if (r == -ENOENT)
+                        continue; /* finished meanwhile */
+                if (r < 0)
+                        return r;
+                if (!journal_is_oci(j, key, bundle)) {
+                        journal_free(j);
+                        continue;
+                }
+                *ret_j = j;
+                return 1;
+        }
+        return 0;
+}

@@ -100,6 +100,11 @@ int session_find(const char *state_dir, const char *arg, struct journal **ret_j,
  * there (or state_dir is not one cairn would use). */
 int session_find_made(const char *state_dir, const char *root, struct journal **ret_j, int *ret_root_fd);
 
+/* The session oci-hook made for `key` (a container id, and " ENTRY") and
+ * `bundle` (J_OCI), its journal opened and locked (waiting): 1; 0 if
+ * there is none; -errno. */
+int session_find_oci(const char *state_dir, const char *key, const char *bundle, struct journal **ret_j);
+
 /* The journals in state_dir (STATE_DIR/ID.journal; not the hidden ones
  * being made), sorted; none if state_dir is missing. */
 int sessions_journal_paths(const char *state_dir, char ***ret);

@@ -106,9 +106,13 @@ int engine_setup(const struct cfg *cfg, struct loader *loader, const struct setu
 
         if (!status)
                 return -ENOMEM;
+        if (o && o->chown_made)
+                s.chown_made = true, s.made_uid = o->uid, s.made_gid = o->gid;
         r = o && o->root ? session_begin_given(cfg, o->root, &s) : session_begin(cfg, &s);
         if (r >= 0 && o)
                 r = note_owner(&s, o);
+        if (r >= 0 && o && o->oci_key)
+                r = journal_note(s.j, J_OCI, o->oci_key, o->oci_bundle, 0, 0, NULL);
         for (size_t i = 0; r >= 0 && i < cfg->n_entries; i++)
                 r = setup_entry(&s, &cfg->entries[i], loader, &status[i]);
         /* Only now may others use the root. */

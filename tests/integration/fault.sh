@@ -151,7 +151,7 @@ given=$IT_DIR/given
 mkdir -p "$given/a"
 mount -t tmpfs -o size=1m callers "$given/a"
 echo mine >"$given/a/mine"
-entry_tmpfs over /a | write_conf "$IT_DIR/given.conf" "over"
+entry_tmpfs over /a overmount=yes | write_conf "$IT_DIR/given.conf" "over"
 : >"$counts"
 shim_cairn CAIRN_SHIM_FAIL="fsopen:*:ENOSYS,open_tree:*:ENOSYS" CAIRN_SHIM_COUNT="$counts" -- -c "$IT_DIR/given.conf" setup --root "$given"
 is "$RC" 0 "given root, the classic way: setup exits 0"

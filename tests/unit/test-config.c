@@ -856,7 +856,11 @@ static const struct bad bad_cases[] = {
         /* [cairn] */
         { "cairn_unknown_key", "[cairn]\nroots = /tmp\n", 0, NULL, NULL,
           "@M:2: [cairn] roots: unknown key (accepted: plugin_dir, state_dir, root_parent, root_mode, "
-          "root_fs, root_size, root_readonly, stack)" },
+          "root_fs, root_size, root_readonly, oci_variables, stack)" },
+        { "cairn_oci_variables_bad", "[cairn]\noci_variables = platform 9lives\n", 0, NULL, NULL,
+          "@M:2: [cairn] oci_variables: \"9lives\" is not a variable name ([A-Za-z_][A-Za-z0-9_]*)" },
+        { "entry_overmount_maybe", "[cairn]\nstack = kvm\n[kvm]\novermount = maybe\n", 0, NULL, NULL,
+          "@M:4: [kvm] overmount: \"maybe\" is not a boolean (use yes/no, true/false, on/off or 1/0)" },
         { "cairn_root_mode_89", "[cairn]\nroot_mode = 0789\n", 0, NULL, NULL,
           "@M:2: [cairn] root_mode: \"0789\" is not an octal mode from 0 to 07777" },
         { "cairn_root_mode_big", "[cairn]\nroot_mode = 010000\n", 0, NULL, NULL,
