@@ -31,6 +31,8 @@ static const char usage_text[] =
         "  oci-hook create|delete [--entry NAME]\n"
         "                     an OCI runtime hook (createRuntime, poststop): the\n"
         "                     container's state on stdin; see cairn-oci(7)\n"
+        "  cdi [--cdi-version V] [--kind VENDOR/CLASS] [--output FILE | --check FILE]\n"
+        "                     the stack as a CDI spec (a device per entry, and all)\n"
         "  list [--json]      the sessions, with their state\n"
         "  gc [--all]         tear down sessions left by a crash (or whose\n"
         "                     --owner is gone); --all: every session\n"
@@ -171,6 +173,7 @@ static const struct {
         { "gc", cmd_gc },
         { "exec", cmd_exec },
         { "oci-hook", cmd_oci_hook },
+        { "cdi", cmd_cdi },
 };
 
 __attribute__((visibility("default"))) int cairn_main(int argc, char *argv[])

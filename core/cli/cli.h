@@ -34,6 +34,7 @@ int cmd_list(struct cli *cli, int argc, char *argv[]);
 int cmd_gc(struct cli *cli, int argc, char *argv[]);
 int cmd_exec(struct cli *cli, int argc, char *argv[]);
 int cmd_oci_hook(struct cli *cli, int argc, char *argv[]);
+int cmd_cdi(struct cli *cli, int argc, char *argv[]);
 
 /* Load the config and its plugins, and check the directories `dirs` says
  * (cfg_check_dirs(); plugin_dir always); on failure the error is logged. */

@@ -46,9 +46,11 @@ static int parse_oci(int argc, char *argv[], bool *create, const char **entry)
         };
         int c;
 
-        optind = 1;
+        /* 0, not 1: getopt starts afresh and permutes, so --entry may come
+         * after the verb (as the CDI hooks give it). */
+        optind = 0;
         *entry = NULL;
-        while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+        while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
                 switch (c) {
                 case 'e':
                         if (!name_is_valid(optarg)) {

@@ -9,6 +9,7 @@
 #include "actions.h"
 #include "config.h"
 #include "handle.h"
+#include "inroot.h"
 #include "trust.h"
 #include "log.h"
 #include "mountinfo.h"
@@ -27,6 +28,47 @@ static int check_target(struct cairn_ctx *ctx, const char *path)
                           path ? path : "(null)");
                 return -EINVAL;
         }
+        return 0;
+}
+
+int target_in_root(struct cairn_ctx *ctx, const char **path, bool follow_last, char **owned)
+{
+        _cleanup_free_ char *first = NULL, *parent = NULL, *resolved = NULL;
+        const char *p = *path, *name = NULL;
+        unsigned links = 0;
+        int fd, r;
+
+        *owned = NULL;
+        /* Most targets have no symlink on the way: one lookup says so
+         * (ENOENT too: no link before the first name that is missing). */
+        r = open_beneath(ctx->s->root_fd, p, O_PATH, &fd);
+        if (r >= 0)
+                close(fd);
+        if (r != -ELOOP)
+                return 0;
+        if (!follow_last) {
+                /* A name to be made: its directory resolved, the name as
+                 * it is (a symlink there is "exists already"). */
+                name = strrchr(p, '/') + 1;
+                parent = name - p > 1 ? strndup(p, (size_t) (name - p - 1)) : strdup("/");
+                if (!parent)
+                        return -ENOMEM;
+                p = parent;
+        }
+        r = resolve_in_root(ctx->s->root_fd, p, &resolved, &links, &first);
+        if (r < 0)
+                return cairn_log_errno(ctx, r, "%s%s: resolve inside the root%s", ctx->s->root, *path,
+                                       r == -ELOOP ? " (more than 40 symlinks: a loop?)" : "");
+        if (name) {
+                *owned = xasprintf("%s%s%s", streq(resolved, "/") ? "" : resolved, "/", name);
+                if (!*owned)
+                        return -ENOMEM;
+        } else
+                *owned = TAKE_PTR(resolved);
+        if (links)
+                cairn_log(ctx, CAIRN_LOG_INFO, "%s: symlink %s followed inside the root: %s%s", *path,
+                          first ? first : "?", ctx->s->root, *owned);
+        *path = *owned;
         return 0;
 }
 
@@ -172,7 +214,7 @@ int make_dirs(struct cairn_ctx *ctx, const char *path, mode_t mode, int *ret_fd)
 done:
         if (r < 0)
                 return cairn_log_errno(ctx, r, "%s%s%s", ctx->s->root, path,
-                                       r == -ELOOP ? " (a symlink: cairn does not follow symlinks in targets)"
+                                       r == -ELOOP ? " (a symlink appeared after the target was resolved: not followed)"
                                        : r == -ENOTDIR ? " (a component is not a directory)" : "");
         return 0;
 }
@@ -233,7 +275,7 @@ int make_mount_point(struct cairn_ctx *ctx, const char *path, bool dir, struct m
         }
         if (r < 0)
                 return cairn_log_errno(ctx, r, "mount point %s%s%s", ctx->s->root, path,
-                                       r == -ELOOP ? " (a symlink: cairn does not follow symlinks in targets)" : "");
+                                       r == -ELOOP ? " (a symlink appeared after the target was resolved: not followed)" : "");
         /* One cairn just made is what it made it (the root is still 0700;
          * and the kernel mounts a directory only on a directory, a file
          * only on a file); one that was there is looked at. */
@@ -499,6 +541,7 @@ CAIRN_API int cairn_mount_fs_opts(struct cairn_ctx *ctx, const char *fstype, con
                                   int *ret_fd)
 {
         _cleanup_close_ int mp = -1, fs = -1, mnt = -1;
+        _cleanup_free_ char *resolved = NULL;
         struct mount_intent mi = { .what = fstype };
         struct fs_option *o = NULL;
         size_t n = 0;
@@ -506,6 +549,10 @@ CAIRN_API int cairn_mount_fs_opts(struct cairn_ctx *ctx, const char *fstype, con
         int r;
 
         r = check_mount_target(ctx, target);
+        if (r >= 0)
+                r = target_in_root(ctx, &target, true, &resolved);
+        if (r >= 0)
+                r = check_mount_target(ctx, target);
         if (r < 0)
                 return r;
         /* A bad list is refused before anything is made, mount API or not. */
@@ -565,6 +612,7 @@ CAIRN_API int cairn_bind_fd(struct cairn_ctx *ctx, int source_fd, const char *ta
 {
         unsigned rec = (flags & CAIRN_BIND_RECURSIVE) ? AT_RECURSIVE : 0;
         _cleanup_close_ int mp = -1, tree = -1;
+        _cleanup_free_ char *resolved = NULL;
         /* "rbind": the undo detaches it with what was cloned beneath. */
         struct mount_intent mi = { .what = (flags & CAIRN_BIND_RECURSIVE) ? "rbind" : "bind" };
         struct statvfs sv;
@@ -572,6 +620,10 @@ CAIRN_API int cairn_bind_fd(struct cairn_ctx *ctx, int source_fd, const char *ta
         int r;
 
         r = check_mount_target(ctx, target);
+        if (r >= 0)
+                r = target_in_root(ctx, &target, true, &resolved);
+        if (r >= 0)
+                r = check_mount_target(ctx, target);
         if (r < 0)
                 return r;
         if (fstat(source_fd, &st) < 0)
@@ -659,6 +711,7 @@ CAIRN_API int cairn_bind(struct cairn_ctx *ctx, const char *source, const char *
 CAIRN_API int cairn_mkdir(struct cairn_ctx *ctx, const char *path, mode_t mode)
 {
         _cleanup_close_ int fd = -1;
+        _cleanup_free_ char *resolved = NULL;
         int r;
 
         r = check_target(ctx, path);
@@ -668,6 +721,9 @@ CAIRN_API int cairn_mkdir(struct cairn_ctx *ctx, const char *path, mode_t mode)
                 cairn_log(ctx, CAIRN_LOG_ERR, "mkdir %s: mode %o out of range", path, (unsigned) mode);
                 return -EINVAL;
         }
+        r = target_in_root(ctx, &path, true, &resolved);
+        if (r < 0)
+                return r;
         return make_dirs(ctx, path, mode, &fd);
 }
 

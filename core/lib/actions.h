@@ -15,6 +15,13 @@
 
 /* Make every missing directory of `path` (journaled; `mode` for the last
  * one, 0755 for its parents) and return an O_PATH descriptor of it. */
+/* A helper's target, resolved inside the root (inroot.h) where a symlink
+ * is on the way: *path then points to *owned (the caller frees it), the
+ * path everything after uses and journals.  `follow_last`: a mount
+ * target or a directory (a symlink at the last name is followed too); not
+ * for a name to be made (a symlink there is not followed).  Logged. */
+int target_in_root(struct cairn_ctx *ctx, const char **path, bool follow_last, char **owned);
+
 /* What cairn just made at `name` in `dirfd`, owned by the session's
  * made_uid:made_gid when it asks (a warning if that fails). */
 void made_owned(struct cairn_ctx *ctx, int dirfd, const char *name);

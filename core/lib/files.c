@@ -24,7 +24,8 @@
 struct leaf {
         int parent;
         int dfd;
-        const char *name;
+        const char *name; /* in `resolved`, or in the caller's path */
+        char *resolved;   /* the path, resolved inside the root, or NULL */
         uint64_t seq;
 };
 
@@ -33,6 +34,9 @@ static void leaf_done(struct leaf *l)
         if (l->parent >= 0)
                 close(l->parent);
         l->parent = -1;
+        free(l->resolved);
+        l->resolved = NULL;
+        l->name = NULL;
 }
 
 /* Check `path`, open (make) its directory, refuse if the name is taken,
@@ -55,14 +59,19 @@ static int leaf_begin(struct cairn_ctx *ctx, const char *what, const char *path,
                           what, path ? path : "(null)");
                 return -EINVAL;
         }
+        r = target_in_root(ctx, &path, false, &l->resolved);
+        if (r < 0) {
+                leaf_done(l);
+                return r;
+        }
         l->name = strrchr(path, '/') + 1;
         if (l->name - path > 1) {
                 parent_path = strndup(path, (size_t) (l->name - path - 1));
-                if (!parent_path)
-                        return -ENOMEM;
-                r = make_dirs(ctx, parent_path, 0755, &l->parent);
-                if (r < 0)
+                r = parent_path ? make_dirs(ctx, parent_path, 0755, &l->parent) : -ENOMEM;
+                if (r < 0) {
+                        leaf_done(l);
                         return r;
+                }
                 l->dfd = l->parent;
         } else
                 l->dfd = ctx->s->root_fd;

@@ -3,8 +3,9 @@
  * Paths inside a root, resolved by the kernel relative to the root's
  * descriptor: openat2() with RESOLVE_BENEATH (no escape by "..", absolute
  * symlinks or magic links) and RESOLVE_NO_SYMLINKS (no symlink anywhere,
- * the last component included).  A symlink in a target is refused with
- * -ELOOP, never followed, whoever put it there and whenever.
+ * the last component included): a symlink met here is refused with
+ * -ELOOP.  Targets are first resolved inside the root (inroot.h), so one
+ * met here was swapped in since, and is never followed.
  */
 #ifndef CAIRN_RESOLVE_H
 #define CAIRN_RESOLVE_H

@@ -53,7 +53,10 @@ static int setup_entry(struct session *s, const struct cfg_entry *e, struct load
         int r;
 
         if (!e->enabled) {
-                log_notice("[%s] skipped: when %s does not hold", e->name, e->when);
+                if (e->when)
+                        log_notice("[%s] skipped: when %s does not hold", e->name, e->when);
+                else /* oci-hook --entry: another entry's session */
+                        log_info("[%s] skipped: not the entry asked for", e->name);
                 *status = ENTRY_SKIPPED;
                 return journal_note(s->j, J_SKIP, e->name, e->plugin_name, 0, 0, NULL);
         }

@@ -7,8 +7,13 @@
 # symlink swapped in during setup (the test plugin "swap", between two
 # entries); a FIFO where a mount point goes.
 #
-# cairn refuses any symlink in a mount target (it never follows one), so
-# each shape is a refused setup: exit 1, and afterwards
+# cairn resolves a mount target inside the root the way RESOLVE_IN_ROOT
+# does (cairn.conf(5), inroot.c): a symlink is followed as if the root
+# were "/", ".." never climbs above it.  So each shape either lands inside
+# DIR, where the link leads when DIR is the root (setup exits 0, the mount
+# is there, and teardown exits 0), or is refused (a loop, a FIFO, a ".."
+# in the config, a swap that a later lookup finds: exit 1 or 2); either
+# way, afterwards
 #   - nothing outside DIR was mounted, created or changed (a listing with
 #     modes, owners, sizes, mtimes and checksums of the "host" directories
 #     around DIR, and the whole mount table, are as before);
@@ -93,7 +98,9 @@ control() {
 }
 
 # attack NAME WANT PLANT-COMMAND...: the clean tree, then PLANT (run in
-# DIR), then setup --root DIR, which must exit WANT; then the checks.
+# DIR), then setup --root DIR, which must exit WANT; then the checks.  With
+# WANT 0, LANDS (set by the caller: a path inside DIR) must be where the
+# mount went, and the checks come after a teardown, which must exit 0.
 attack() {
         local name=$1 want=$2 host_before root_before mounts_before
         shift 2
@@ -106,9 +113,18 @@ attack() {
 
         go setup --root "$R"
         is "$RC" "$want" "$name: setup exits $want"
-        check "$name: nothing on stdout" test -z "$OUT"
-        check "$name: nothing mounted under DIR" nothing_mounted_under "$R"
+        check "$name: nothing on stdout but the root" test -z "$OUT" -o "$OUT" = "$R"
         check "$name: nothing mounted on the host side" nothing_mounted_under "$H"
+        if [ "$want" -eq 0 ]; then
+                check "$name: the mount is inside DIR, where the link leads there ($LANDS)" \
+                        is_mounted "$R$LANDS"
+                check "$name: every mount of the session is inside DIR" \
+                        bash -c 'diff <(echo "$1") <(awk "{ print \$5 }" /proc/self/mountinfo | sort) |
+                                 grep "^>" | grep -qv "^> $2/" && exit 1; exit 0' bash "$mounts_before" "$R"
+                go teardown "$R"
+                is "$RC" 0 "$name: teardown exits 0"
+        fi
+        check "$name: nothing mounted under DIR" nothing_mounted_under "$R"
         is "$(mount_table)" "$mounts_before" "$name: the mount table is as before"
         is "$(host_state)" "$host_before" "$name: nothing outside DIR created or changed"
         is "$(root_state)" "$root_before" "$name: DIR is as given (planted symlinks left alone)"
@@ -145,12 +161,11 @@ plugin = tmpfs
 target = /etc/x
 EOF
 control "tmpfs at /etc/x"
-attack "parent /etc -> host dir (absolute)" 1 eval 'rm -rf etc && ln -s "$H" etc'
-check "... the refusal says why (symbolic link)" grep -qi "symbolic link" <<<"$ERR"
-attack "parent /etc -> host dir (relative, ../../canary)" 1 eval 'rm -rf etc && ln -s ../../canary etc'
-attack "parent /etc -> host dir (relative, many ../)" 1 eval \
+LANDS=$H/x attack "parent /etc -> host dir (absolute)" 0 eval 'rm -rf etc && ln -s "$H" etc'
+LANDS=/canary/x attack "parent /etc -> host dir (relative, ../../canary)" 0 eval 'rm -rf etc && ln -s ../../canary etc'
+LANDS=$H/x attack "parent /etc -> host dir (relative, many ../)" 0 eval \
         'rm -rf etc && ln -s "../../../../../../../../..$H" etc'
-attack "parent /etc -> dangling host path" 1 eval 'rm -rf etc && ln -s "$H/newdir" etc'
+LANDS=$H/newdir/x attack "parent /etc -> dangling host path" 0 eval 'rm -rf etc && ln -s "$H/newdir" etc'
 check "... the dangling host path was not created" test ! -e "$H/newdir"
 
 conf "t" <<EOF
@@ -159,7 +174,7 @@ plugin = tmpfs
 target = /a/b/c/d
 EOF
 control "tmpfs at /a/b/c/d"
-attack "deeper parent /a/b -> host dir, c and d missing" 1 eval 'ln -s "$H" a/b'
+LANDS=$H/c/d attack "deeper parent /a/b -> host dir, c and d missing" 0 eval 'ln -s "$H" a/b'
 check "... nothing made in the host dir through it" test ! -e "$H/c"
 
 # ---- a symlink at the final component ------------------------------------------
@@ -169,8 +184,8 @@ plugin = tmpfs
 target = /mnt
 EOF
 control "tmpfs at /mnt"
-attack "final /mnt -> host dir (absolute)" 1 eval 'ln -s "$H" mnt'
-attack "final /mnt -> host dir (relative)" 1 eval 'ln -s ../../canary/sub mnt'
+LANDS=$H attack "final /mnt -> host dir (absolute)" 0 eval 'ln -s "$H" mnt'
+LANDS=/canary/sub attack "final /mnt -> host dir (relative)" 0 eval 'ln -s ../../canary/sub mnt'
 
 conf "r" <<EOF
 [r]
@@ -179,8 +194,10 @@ source = \${runtime}
 target = /usr/bin/runsc
 EOF
 control "bind a file at /usr/bin/runsc"
-attack "final file target -> host file (relative)" 1 eval 'ln -s ../../../../canary/victim usr/bin/runsc'
-attack "final file target -> dangling host path (absolute)" 1 eval 'ln -s "$H/planted" usr/bin/runsc'
+LANDS=/canary/victim attack "final file target -> host file (relative)" 0 eval \
+        'ln -s ../../../../canary/victim usr/bin/runsc'
+LANDS=$H/planted attack "final file target -> dangling host path (absolute)" 0 eval \
+        'ln -s "$H/planted" usr/bin/runsc'
 check "... the dangling host file was not created" test ! -e "$H/planted"
 
 # ---- /proc and /dev as symlinks ------------------------------------------------
@@ -188,15 +205,16 @@ conf "proc" <<EOF
 [proc]
 EOF
 control "proc"
-attack "/proc -> host dir (relative)" 1 eval 'ln -s ../../canary/sub proc'
-attack "/proc -> the host's /proc" 1 eval 'ln -s /proc proc'
+LANDS=/canary/sub attack "/proc -> host dir (relative)" 0 eval 'ln -s ../../canary/sub proc'
+attack "/proc -> /proc (the host's, or itself: a loop inside the root)" 1 eval 'ln -s /proc proc'
+check "... refused as a loop" grep -q "more than 40 symlinks" <<<"$ERR"
 
 conf "kvm" <<EOF
 [kvm]
 device = /dev/null
 EOF
 control "kvm (device /dev/null)"
-attack "/dev -> host dir (absolute), kvm" 1 eval 'ln -s "$H" dev'
+LANDS=$H/null attack "/dev -> host dir (absolute), kvm" 0 eval 'ln -s "$H" dev'
 check "... no device node made in the host dir" test ! -e "$H/null"
 
 conf "devices" <<EOF
@@ -204,8 +222,8 @@ conf "devices" <<EOF
 devices = /dev/null /dev/zero
 EOF
 control "devices /dev/null /dev/zero"
-attack "/dev -> host dir (relative), devices" 1 eval 'ln -s ../../canary dev'
-attack "/dev real, /dev/zero -> host file" 1 eval 'mkdir dev && ln -s "$H/victim" dev/zero'
+LANDS=/canary/zero attack "/dev -> host dir (relative), devices" 0 eval 'ln -s ../../canary dev'
+LANDS=$H/victim attack "/dev real, /dev/zero -> host file" 0 eval 'mkdir dev && ln -s "$H/victim" dev/zero'
 
 # ---- ".." tricks ---------------------------------------------------------------
 conf "t" <<EOF
@@ -214,10 +232,10 @@ plugin = tmpfs
 target = /up/escaped
 EOF
 control "tmpfs at /up/escaped"
-attack "/up -> .. (the bundle, beside DIR)" 1 eval 'ln -s .. up'
+LANDS=/escaped attack "/up -> .. (the bundle, beside DIR)" 0 eval 'ln -s .. up'
 check "... nothing made beside DIR" test ! -e "$B/escaped"
-attack "/up -> ./../../canary (dot and dot-dot)" 1 eval 'ln -s ./../../canary up'
-attack "/up -> a chain of in-root links ending in .." 1 eval \
+LANDS=/canary/escaped attack "/up -> ./../../canary (dot and dot-dot)" 0 eval 'ln -s ./../../canary up'
+LANDS=/escaped attack "/up -> a chain of in-root links ending in .." 0 eval \
         'ln -s hop1 up && ln -s hop2 hop1 && ln -s .. hop2'
 
 # A ".." in the configured target is refused before anything is done.
@@ -229,15 +247,14 @@ EOF
 attack "target /etc/../../canary in the config" 2 true
 check "... refused as not normalized" grep -q "not a normalized path" <<<"$ERR"
 
-# A symlink that stays inside the root is refused too (not followed).
+# A symlink that stays inside the root is followed there (a merged /usr's).
 conf "t" <<EOF
 [t]
 plugin = tmpfs
 target = /var/run/x
 EOF
 control "tmpfs at /var/run/x"
-attack "/var/run -> ../run (inside the root)" 1 eval 'ln -s ../run var/run'
-check "... /run/x not created through it" test ! -e "$R/run/x"
+LANDS=/run/x attack "/var/run -> ../run (inside the root)" 0 eval 'ln -s ../run var/run'
 attack "/var/run -> itself (a loop)" 1 eval 'ln -s run var/run'
 
 # ---- a FIFO where the mount point goes (opening it would block) ---------------
@@ -250,8 +267,8 @@ attack "a FIFO at the target" 1 eval 'mkfifo etc/fifo'
 
 # ---- swapped in during setup ------------------------------------------------
 # early: a mount that succeeds; swap: /later becomes a symlink to the host
-# dir; late: a target under /later, which must be refused; rollback undoes
-# early and the swap.
+# dir; late: a target under /later, which the later lookup resolves inside
+# DIR (the link's text taken from DIR as the root).
 conf "early swap late" <<EOF
 [early]
 plugin = tmpfs
@@ -265,7 +282,7 @@ to = $H
 plugin = tmpfs
 target = /later/x
 EOF
-attack "/later swapped for a symlink to the host during setup" 1 true
+LANDS=$H/x attack "/later swapped for a symlink to the host during setup" 0 true
 check "... nothing made in the host dir through it" test ! -e "$H/x"
 # The control for the swap: no swap entry, the same other entries.
 conf "early late" <<EOF
@@ -293,7 +310,7 @@ to = ../../canary
 plugin = tmpfs
 target = /later
 EOF
-attack "/later (the target itself) swapped for a relative symlink during setup" 1 true
+LANDS=/canary attack "/later (the target itself) swapped for a relative symlink during setup" 0 true
 
 # ---- swapped between setup and teardown ------------------------------------------
 # The root's user moves /later (with cairn's mount in it) aside, and puts

@@ -197,6 +197,50 @@ hook "$STATE" oci-hook delete
 is "$RC" 0 "delete again (no session): exit 0"
 kill "$PID"
 
+# ---- a merged-/usr rootfs: /bin -> usr/bin ------------------------------------
+# target = /bin/runsc is resolved inside the rootfs (as RESOLVE_IN_ROOT
+# does): it lands at ROOTFS/usr/bin/runsc.
+{
+        entry_binbind runsc "$IT_RUNTIME" /bin/runsc
+} | write_conf "$IT_DIR/usr.conf" "runsc"
+B=$IT_DIR/bundle-usr
+make_bundle "$B" 'grep -q " /usr/bin/runsc " /proc/self/mountinfo && echo AT_USR_BIN; /bin/runsc --version >/dev/null 2>&1 && echo RUNSC_RAN; true' \
+        "c['hooks']['createRuntime'][0]['args'][2] = '$IT_DIR/usr.conf'" \
+        "c['hooks']['poststop'][0]['args'][2] = '$IT_DIR/usr.conf'" \
+        "c['process']['args'][0] = '/usr/bin/sh'"
+mkdir -p "$B/rootfs/usr"
+mv "$B/rootfs/bin" "$B/rootfs/usr/bin" && ln -s usr/bin "$B/rootfs/bin"
+run_container runc c-usr "$B"
+is "$RC" 0 "merged /usr: the container runs"
+check "merged /usr: /bin/runsc landed at /usr/bin/runsc" has AT_USR_BIN
+check "merged /usr: /bin/runsc runs" has RUNSC_RAN
+check "merged /usr: nothing left (the link is the image's, kept)" \
+        sh -c 'test -L "$1/rootfs/bin" && test ! -e "$1/rootfs/usr/bin/runsc" && test -z "$(ls "$2")"' \
+        sh "$B" "$IT_STATE"
+
+# A link that climbs out (/bin -> ../../../../etc) resolves inside the
+# rootfs: ROOTFS/etc/runsc, never the host's /etc.
+B=$IT_DIR/bundle-climb
+make_bundle "$B" "true" "c['hooks'] = {}"
+rm -rf "$B/rootfs/etc" && mkdir "$B/rootfs/etc"
+mv "$B/rootfs/bin" "$B/rootfs/realbin" && ln -s ../../../../etc "$B/rootfs/bin"
+unshare --mount --propagation private -- sleep 1000 &
+CPID=$!
+for ((i = 0; i < 100; i++)); do
+        [ "$(readlink "/proc/$CPID/ns/mnt")" != "$(readlink /proc/self/ns/mnt)" ] && break
+        sleep 0.02
+done
+CSTATE='{"id": "c-climb", "pid": '"$CPID"', "bundle": "'"$B"'"}'
+"$IT_CAIRN" --confdir "$IT_CONFD" -c "$IT_DIR/usr.conf" oci-hook create <<<"$CSTATE" 2>"$IT_DIR/err"
+is "$?" 0 "a link climbing out of the rootfs: create exits 0"
+check "... the bind is at ROOTFS/etc/runsc, in the container's namespace" \
+        nsenter -t "$CPID" -m grep -q " $B/rootfs/etc/runsc " /proc/self/mountinfo
+check "... nothing at the host's /etc/runsc" test ! -e /etc/runsc
+"$IT_CAIRN" --confdir "$IT_CONFD" -c "$IT_DIR/usr.conf" oci-hook delete <<<"$CSTATE" 2>"$IT_DIR/err"
+is "$?" 0 "... delete exits 0"
+check "... nothing left" nothing_left
+kill "$CPID"
+
 # ---- malformed or hostile state: exit 2, nothing done -------------------------
 mkdir -p "$IT_DIR/b2/rootfs" && cp "$B/config.json" "$IT_DIR/b2/"
 ln -s "$IT_DIR/b2" "$IT_DIR/b2-link"

@@ -44,12 +44,18 @@ H=$IT_HOST/victim
 mkdir -p "$H"
 rmdir "$R/proc"
 ln -s "$H" "$R/proc"
+# The image's link is followed inside DIR, as if DIR were "/": proc lands
+# at DIR$H, never on the host's $H.
 run_cairn "$@" setup --root "$R"
-is "$RC" 1 "--root with /proc -> host dir: setup exits 1"
+is "$RC" 0 "--root with /proc -> host dir: setup exits 0 (the link followed inside DIR)"
+check "--root with /proc -> host dir: proc is at DIR$H" is_mounted "$R$H"
 check "--root with /proc -> host dir: nothing mounted on the host dir" nothing_mounted_under "$H"
 check "--root with /proc -> host dir: the host dir is untouched" dir_is_empty "$H"
+run_cairn "$@" teardown "$R"
+is "$RC" 0 "--root with /proc -> host dir: teardown exits 0"
 check "--root with /proc -> host dir: nothing mounted under DIR" nothing_mounted_under "$R"
 check "--root with /proc -> host dir: the image's symlink is left alone" test -L "$R/proc"
+check "--root with /proc -> host dir: nothing made inside DIR is left" test ! -e "$R${H%/*}"
 check "--root with /proc -> host dir: no journal left" no_journals
 
 # DIR must exist.

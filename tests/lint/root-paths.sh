@@ -12,7 +12,9 @@ export LC_ALL=C
 # FILE@@CODE (the call's line, blanks squeezed)@@why it is no root by path
 allowed='core/lib/resolve.c@@real = realpath(path, NULL);@@open_real_dir(), for root_parent only: resolved once and opened; the root is made (mkdirat) and opened (openat) relative to that descriptor, and the resolved path is only the name the root is recorded and printed under
 core/cli/exec_child.c@@if (syscall(SYS_pivot_root, ".", ".") < 0 || umount2(".", MNT_DETACH) < 0 || chdir("/") < 0)@@exec, after pivot_root into the root (entered by fchdir on its clone, or without the new mount API on its bind onto itself, found by identity): "/" is the root itself
-core/cli/exec_child.c@@if (o->cwd && chdir(o->cwd) < 0)@@exec --cwd, after pivot_root: the path is CMD'"'"'s, looked up in CMD'"'"'s own "/", the root itself; no host path leads out of it'
+core/cli/exec_child.c@@if (o->cwd && chdir(o->cwd) < 0)@@exec --cwd, after pivot_root: the path is CMD'"'"'s, looked up in CMD'"'"'s own "/", the root itself; no host path leads out of it
+core/cli/cmd_cdi.c@@me.config = realpath(cli->config, NULL);@@cdi: the config file named in the hooks a CDI spec gives the runtime (an admin'"'"'s path, no root)
+core/cli/cmd_cdi.c@@me.confdir = cli->confdir ? realpath(cli->confdir, NULL) : NULL;@@cdi: the confdir named in those hooks (an admin'"'"'s path, no root)'
 
 . "$abs_top_srcdir/tests/tap.sh"
 

@@ -412,33 +412,54 @@ static void test_busy_unmount_keeps_everything(void **state)
         assert_true(in_root(f, "/busy"));
 }
 
-static void test_symlink_in_target_refused(void **state)
+/* A symlink in a target is followed inside the root, as if the root were
+ * "/" (inroot.c): /dev -> OUTSIDE (an absolute host path) puts /dev/shm at
+ * ROOT/OUTSIDE/shm, never at OUTSIDE/shm on the host. */
+static void test_symlink_in_target_resolved_inside(void **state)
 {
         struct fixture *f = *state;
         char *link = xasprintf("%s/dev", f->root);
         char *outside = xasprintf("%s/outside", f->dir);
+        char *inside = xasprintf("%s/x", outside);
+        int fd = -1;
 
         assert_int_equal(mkdir(outside, 0755), 0);
         assert_int_equal(symlink(outside, link), 0);
-        logs_capture();
+        assert_int_equal(cairn_mkdir(&f->ctx, "/dev/x", 0755), 0);
+        /* Made inside the root, where the link leads there. */
+        assert_true(in_root(f, inside));
+        assert_int_equal(access(inside, F_OK), -1);
+        assert_string_equal(f->s.j->recs[f->s.j->n_recs - 1].a, inside); /* journaled resolved */
+        /* A symlink as the last component of a mount target: followed
+         * too, and the mount point made inside. */
         will_return(__wrap_fsmount, 0);
-        assert_int_equal(cairn_mount_fs(&f->ctx, "tmpfs", NULL, "/dev/shm", 0, NULL), -ELOOP);
-        assert_int_equal(cairn_mkdir(&f->ctx, "/dev/x", 0755), -ELOOP);
-        assert_logged("a symlink: cairn does not follow symlinks in targets");
-        /* A symlink as the last component is refused too. */
-        will_return(__wrap_fsmount, 0);
-        assert_int_equal(cairn_mount_fs(&f->ctx, "tmpfs", NULL, "/dev", 0, NULL), -ELOOP);
-        logs_release();
-        /* The mounts were made (detached) but never attached. */
-        assert_null(strstr(trace, "move_mount"));
-        assert_string_equal(types(f->s.j, 2), "");
+        will_return(__wrap_move_mount, 0);
+        assert_int_equal(cairn_mount_fs(&f->ctx, "tmpfs", NULL, "/dev", 0, &fd), 0);
+        close(fd);
+        assert_non_null(strstr(trace, "move_mount"));
         {
                 char *p = xasprintf("%s/shm", outside);
                 assert_int_equal(access(p, F_OK), -1);
                 free(p);
         }
+        free(inside);
         free(link);
         free(outside);
+}
+
+/* A symlink loop in a target: refused (-ELOOP), nothing made. */
+static void test_symlink_loop_refused(void **state)
+{
+        struct fixture *f = *state;
+        char *link = xasprintf("%s/loop", f->root);
+
+        assert_int_equal(symlink("/loop", link), 0);
+        logs_capture();
+        assert_int_equal(cairn_mkdir(&f->ctx, "/loop/x", 0755), -ELOOP);
+        assert_logged("more than 40 symlinks");
+        logs_release();
+        assert_string_equal(types(f->s.j, 2), "");
+        free(link);
 }
 
 static void test_bad_targets(void **state)
@@ -549,7 +570,8 @@ int main(void)
                 cmocka_unit_test_setup_teardown(test_rdonly_bind_still_writable_fails, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_setattr_failure_attaches_nothing, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_busy_unmount_keeps_everything, setup, teardown),
-                cmocka_unit_test_setup_teardown(test_symlink_in_target_refused, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_symlink_in_target_resolved_inside, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_symlink_loop_refused, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_bad_targets, setup, teardown),
                 cmocka_unit_test(test_fs_options_split),
                 cmocka_unit_test_setup_teardown(test_mount_fs_opts_order, setup, teardown),
