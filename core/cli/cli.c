@@ -2,6 +2,8 @@
 /* Global options and command dispatch; only this layer exits. */
 #include <fcntl.h>
 #include <getopt.h>
+#include <linux/capability.h>
+#include <sys/syscall.h>
 #include <signal.h>
 #include <stdio.h>
 #include <sys/stat.h>
@@ -176,8 +178,123 @@ static const struct {
         { "cdi", cmd_cdi },
 };
 
-__attribute__((visibility("default"))) int cairn_main(int argc, char *argv[])
+/* A global option with a value in the next word ("-c FILE"). */
+static bool global_takes_value(const char *a)
 {
+        return streq(a, "-c") || streq(a, "--config") || streq(a, "--confdir") || streq(a, "--set");
+}
+
+static bool is_global(const char *a)
+{
+        static const char *const flags[] = { "-v", "-q", "--verbose", "--quiet", "-vv" };
+
+        if (global_takes_value(a) || (strncmp(a, "-c", 2) == 0 && a[2] && a[1] != '-') ||
+            strncmp(a, "--config=", 9) == 0 || strncmp(a, "--confdir=", 10) == 0 ||
+            strncmp(a, "--set=", 6) == 0)
+                return true;
+        for (size_t i = 0; i < ELEMENTSOF(flags); i++)
+                if (streq(a, flags[i]))
+                        return true;
+        return false;
+}
+
+/* A command's own option with a value in the next word. */
+static bool command_takes_value(const char *a)
+{
+        static const char *const opts[] = { "--root", "--owner", "--user", "--cwd", "--status-fd", "--entry",
+                                            "--cdi-version", "--kind", "--output", "--check" };
+
+        for (size_t i = 0; i < ELEMENTSOF(opts); i++)
+                if (streq(a, opts[i]))
+                        return true;
+        return false;
+}
+
+/* The global options given after the command (`cairn setup --set
+ * platform=kvm`, as git and systemctl take them) moved before it, in their
+ * order, so that the one getopt pass reads them; nothing after a "--" (an
+ * exec's CMD) is touched.  Returns the new argv (argv's own strings; the
+ * array is the caller's to free), or NULL without memory. */
+static char **globals_first(int argc, char *argv[])
+{
+        char **v = calloc((size_t) argc + 1, sizeof *v);
+        int n = 0, cmd = -1;
+
+        if (!v)
+                return NULL;
+        for (int i = 1; i < argc; i++) {
+                if (argv[i][0] != '-' || streq(argv[i], "-") || streq(argv[i], "--")) {
+                        cmd = streq(argv[i], "--") ? -1 : i;
+                        break;
+                }
+                if (global_takes_value(argv[i]))
+                        i++;
+        }
+        v[n++] = argv[0];
+        if (cmd < 0) {
+                for (int i = 1; i < argc; i++)
+                        v[n++] = argv[i];
+                return v;
+        }
+        for (int i = 1; i < cmd; i++)
+                v[n++] = argv[i];
+        /* The globals after the command... */
+        for (int i = cmd + 1; i < argc && !streq(argv[i], "--"); i++) {
+                if (command_takes_value(argv[i])) {
+                        i++;
+                        continue;
+                }
+                if (!is_global(argv[i]))
+                        continue;
+                v[n++] = argv[i];
+                if (global_takes_value(argv[i]) && i + 1 < argc)
+                        v[n++] = argv[++i];
+        }
+        /* ... then the command and the rest. */
+        v[n++] = argv[cmd];
+        for (int i = cmd + 1; i < argc; i++) {
+                if (streq(argv[i], "--")) {
+                        while (i < argc)
+                                v[n++] = argv[i++];
+                        break;
+                }
+                if (command_takes_value(argv[i])) {
+                        v[n++] = argv[i];
+                        if (i + 1 < argc)
+                                v[n++] = argv[++i];
+                        continue;
+                }
+                if (is_global(argv[i])) {
+                        if (global_takes_value(argv[i]) && i + 1 < argc)
+                                i++;
+                        continue;
+                }
+                v[n++] = argv[i];
+        }
+        return v;
+}
+
+/* What every command that mounts needs: CAP_SYS_ADMIN (checked first, so
+ * that a user who is not root is told so, not of a failure later). */
+static bool can_mount(void)
+{
+        struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
+        struct __user_cap_data_struct d[2] = {};
+
+        if (syscall(SYS_capget, &h, d) < 0)
+                return geteuid() == 0;
+        return d[CAP_SYS_ADMIN / 32].effective & (1u << (CAP_SYS_ADMIN % 32));
+}
+
+static bool command_mounts(const char *name)
+{
+        return streq(name, "setup") || streq(name, "teardown") || streq(name, "gc") || streq(name, "exec") ||
+               streq(name, "oci-hook");
+}
+
+__attribute__((visibility("default"))) int cairn_main(int argc, char *argv_in[])
+{
+        _cleanup_free_ char **argv = NULL;
         enum { OPT_CONFDIR = 0x100, OPT_SET, OPT_VERSION };
         static const struct option opts[] = {
                 { "config", required_argument, NULL, 'c' },
@@ -197,6 +314,9 @@ __attribute__((visibility("default"))) int cairn_main(int argc, char *argv[])
         ignore_signals();
         /* Everything cairn creates gets exactly the mode it asks for. */
         umask(022);
+        argv = globals_first(argc, argv_in);
+        if (!argv)
+                return EXIT_USAGE;
         while ((c = getopt_long(argc, argv, "+c:vqh", opts, NULL)) != -1) {
                 switch (c) {
                 case 'c':
@@ -236,6 +356,11 @@ __attribute__((visibility("default"))) int cairn_main(int argc, char *argv[])
         }
         for (size_t i = 0; i < ELEMENTSOF(commands); i++)
                 if (streq(argv[optind], commands[i].name)) {
+                        if (command_mounts(commands[i].name) && !can_mount() &&
+                            !(optind + 1 < argc && streq(argv[optind + 1], "--help"))) {
+                                log_error("%s: cairn needs root (CAP_SYS_ADMIN): it mounts", argv[optind]);
+                                goto out;
+                        }
                         status = commands[i].fn(&cli, argc - optind, argv + optind);
                         goto out;
                 }
