@@ -41,9 +41,12 @@ int cmd_check(struct cli *cli, int argc, char *argv[])
                 const struct cfg_entry *e = &cfg->entries[i];
 
                 printf("%zu. [%s] plugin %s (%s), %s%s%s  %s:%u\n", i + 1, e->name, e->plugin_name,
-                       e->plugin_path ? e->plugin_path : "not loaded: entry skipped", e->control == CFG_OPTIONAL ? "optional" : "required",
-                       e->enabled ? "" : ", skipped: when ", e->enabled ? "" : e->when,
-                       e->where.file, e->where.line);
+                       e->plugin_path ? e->plugin_path
+                       : e->plugin_missing ? "not installed: entry skipped"
+                                           : "not loaded: entry skipped",
+                       e->control == CFG_OPTIONAL ? "optional" : "required",
+                       e->enabled || e->plugin_missing ? "" : ", skipped: when ",
+                       e->enabled || e->plugin_missing ? "" : e->when, e->where.file, e->where.line);
                 for (size_t k = 0; k < e->n_options; k++)
                         printf("     %s = %s  %s:%u\n", e->options[k].key, e->options[k].value,
                                e->options[k].where.file, e->options[k].where.line);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* list and gc: the sessions in state_dir. */
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <time.h>
 
@@ -138,6 +139,7 @@ static int print_list_json(struct session_info *v, size_t n)
 
 int cmd_list(struct cli *cli, int argc, char *argv[])
 {
+        char state_dir_of_list[PATH_MAX];
         struct session_info *v = NULL;
         struct cfg *cfg = NULL;
         size_t n = 0;
@@ -154,11 +156,14 @@ int cmd_list(struct cli *cli, int argc, char *argv[])
                 return EXIT_USAGE;
         }
         r = sessions_list(cfg->state_dir, &v, &n);
+        snprintf(state_dir_of_list, sizeof state_dir_of_list, "%s", cfg->state_dir);
         cfg_free(cfg);
         if (r < 0)
                 return EXIT_USAGE;
         if (json)
                 return print_list_json(v, n);
+        if (n == 0)
+                log_notice("no sessions (state_dir %s holds no journal)", state_dir_of_list);
         for (size_t i = 0; i < n; i++) {
                 char when[32];
 

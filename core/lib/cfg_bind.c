@@ -107,7 +107,21 @@ int cfg_bind_plugins(struct cfg *cfg, struct loader *loader)
                                   e->name, e->plugin_name);
                         continue;
                 }
+                /* Held: a missing plugin of an optional entry is a
+                 * warning below, not the loader's error. */
+                log_hold();
                 r = loader_get(loader, e->plugin_name, &pl, &path);
+                log_release_held(r == -ENOENT && e->control == CFG_OPTIONAL);
+                if (r == -ENOENT && e->control == CFG_OPTIONAL) {
+                        /* A vendor's package removed, its drop-in left: an
+                         * optional entry does not stop every setup. */
+                        cfg_log(CAIRN_LOG_WARNING,
+                                &(struct cfg_place) { e->plugin_where.file, e->plugin_where.line, e->name, "plugin" },
+                                "plugin \"%s\" is not installed; the optional entry is skipped", e->plugin_name);
+                        e->enabled = false;
+                        e->plugin_missing = true;
+                        continue;
+                }
                 if (r < 0) {
                         cfg_log(CAIRN_LOG_ERR,
                                 &(struct cfg_place) { e->plugin_where.file, e->plugin_where.line, e->name, "plugin" },

@@ -47,6 +47,9 @@ struct cfg_entry {
          * a mount point (someone else's: a runtime's /proc, say); default
          * no, they refuse (EBUSY). */
         bool overmount;
+        /* An optional entry whose plugin is not installed: skipped (with a
+         * warning), never run. */
+        bool plugin_missing;
         bool enabled; /* every `when` condition holds for the variables */
         struct cfg_location where; /* its section header in the file that
                                       first defined it */

@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+#include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "log.h"
@@ -25,6 +27,35 @@ void log_set_sink(log_sink_fn fn, void *userdata)
         sink_userdata = userdata;
 }
 
+/* Held messages (log_hold()): replayed, or their errors dropped, at
+ * log_release_held(). */
+static struct held {
+        int level;
+        char *text;
+} *held;
+static size_t n_held;
+static bool holding;
+
+static void emit(int level, const char *buf);
+
+void log_hold(void)
+{
+        holding = true;
+}
+
+void log_release_held(bool drop_errors)
+{
+        holding = false;
+        for (size_t i = 0; i < n_held; i++) {
+                if (!(drop_errors && held[i].level <= CAIRN_LOG_ERR))
+                        emit(held[i].level, held[i].text);
+                free(held[i].text);
+        }
+        free(held);
+        held = NULL;
+        n_held = 0;
+}
+
 void log_msgv(int level, const char *fmt, va_list ap)
 {
         char buf[4096];
@@ -32,6 +63,24 @@ void log_msgv(int level, const char *fmt, va_list ap)
         if (level > max_level)
                 return;
         vsnprintf(buf, sizeof buf, fmt, ap);
+        if (holding) {
+                struct held *more = realloc(held, (n_held + 1) * sizeof *more);
+                char *text = strdup(buf);
+
+                if (more && text) {
+                        held = more;
+                        held[n_held++] = (struct held) { level, text };
+                        return;
+                }
+                if (more)
+                        held = more;
+                free(text); /* without memory: said now, not held */
+        }
+        emit(level, buf);
+}
+
+static void emit(int level, const char *buf)
+{
         if (sink) {
                 sink(level, buf, sink_userdata);
                 return;

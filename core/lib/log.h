@@ -10,6 +10,7 @@
 #define CAIRN_LOG_H
 
 #include <stdarg.h>
+#include <stdbool.h>
 
 #include "cairn/plugin.h" /* enum cairn_log_level */
 
@@ -19,6 +20,11 @@ void log_set_level(int level); /* messages above it are dropped */
 /* Every message on stderr after "cairn: TAG: " (NULL or "": none): the
  * container an OCI hook works for. */
 void log_set_tag(const char *tag);
+/* Hold the messages from here on; log_release_held() says them after
+ * all, in order, or only those below error level when `drop_errors`:
+ * for a step tried again, whose second try says what still fails. */
+void log_hold(void);
+void log_release_held(bool drop_errors);
 /* NULL restores the default stderr sink. */
 void log_set_sink(log_sink_fn fn, void *userdata);
 

@@ -53,7 +53,10 @@ static int setup_entry(struct session *s, const struct cfg_entry *e, struct load
         int r;
 
         if (!e->enabled) {
-                if (e->when)
+                if (e->plugin_missing) /* warned of when the config was read */
+                        log_info("[%s] skipped: plugin %s is not installed (optional entry)", e->name,
+                                 e->plugin_name);
+                else if (e->when)
                         log_notice("[%s] skipped: when %s does not hold", e->name, e->when);
                 else /* oci-hook --entry: another entry's session */
                         log_info("[%s] skipped: not the entry asked for", e->name);

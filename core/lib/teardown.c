@@ -262,7 +262,7 @@ int engine_teardown_where(const char *state_dir, const char *root_or_id, int roo
 
         r = session_find(state_dir, root_or_id, &j, &hint);
         if (r == -ENOENT) {
-                log_info("%s: no such session (already torn down?)", root_or_id);
+                log_notice("no session %s (nothing to do)", root_or_id);
                 return 0;
         }
         if (r < 0)

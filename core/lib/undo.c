@@ -17,7 +17,9 @@
  * cost grows with every mount on the host (1 ms for 1000), not with the
  * session's.
  */
+#include <dirent.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <inttypes.h>
 #include <libgen.h>
 #include <sys/mount.h>
@@ -477,9 +479,37 @@ static int undo_mount(struct undo *u, const struct jrec *r, uint64_t id)
 
 /* unlink or rmdir failed with `k`: if the kernel refused because of a
  * mount at or beneath `full`, name it; else say what failed. */
-static int removal_refused(struct undo *u, const char *full, int k)
+/* The first few names in directory `name` of `dfd`, for a message:
+ * "a, b, c, ..." (empty if it cannot be read). */
+static void first_names(int dfd, const char *name, char *buf, size_t size)
+{
+        int fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        _cleanup_closedir_ DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+        struct dirent *de;
+        size_t len = 0;
+        unsigned n = 0;
+
+        buf[0] = '\0';
+        if (!d) {
+                if (fd >= 0)
+                        close(fd);
+                return;
+        }
+        while ((de = readdir(d)) && len + 8 < size) {
+                if (streq(de->d_name, ".") || streq(de->d_name, ".."))
+                        continue;
+                if (n++ == 3) {
+                        snprintf(buf + len, size - len, ", ...");
+                        return;
+                }
+                len += (size_t) snprintf(buf + len, size - len, "%s%s", n > 1 ? ", " : "", de->d_name);
+        }
+}
+
+static int removal_refused(struct undo *u, const char *full, int k, int dfd, const char *name)
 {
         struct mountinfo *tb;
+        char names[256];
         const char *t;
 
         if ((k == -EBUSY || k == -ENOTEMPTY) && mounts(u, &tb) >= 0 &&
@@ -487,6 +517,14 @@ static int removal_refused(struct undo *u, const char *full, int k)
                 log_error("%s: not removed: %s is mounted there (not by cairn, or not yet unmounted)",
                           full, t);
                 return -EBUSY;
+        }
+        if (k == -ENOTEMPTY) {
+                /* What is in the way, for whoever has to look. */
+                first_names(dfd, name, names, sizeof names);
+                if (names[0]) {
+                        log_error("remove %s (left in place): not empty: %s (not made by cairn)", full, names);
+                        return k;
+                }
         }
         return log_errno(k, "remove %s (left in place)", full);
 }
@@ -602,7 +640,7 @@ static int undo_remove(struct undo *u, const struct jrec *r)
                 k = negative_errno();
                 if (k == -ENOENT)
                         return 0;
-                return removal_refused(u, full, k);
+                return removal_refused(u, full, k, dfd, name);
         }
         return 0;
 }
@@ -667,7 +705,7 @@ static int undo_leaf(struct undo *u, const struct jrec *r)
         }
         if (unlinkat(dfd, name, 0) < 0) {
                 k = negative_errno();
-                return k == -ENOENT ? 0 : removal_refused(u, full, k);
+                return k == -ENOENT ? 0 : removal_refused(u, full, k, dfd, name);
         }
         return 0;
 }
@@ -709,7 +747,7 @@ static int undo_root(struct undo *u, const struct jrec *r)
                 k = negative_errno();
                 if (k == -ENOENT)
                         return 0;
-                return removal_refused(u, r->a, k);
+                return removal_refused(u, r->a, k, dfd, base);
         }
         if (u->s->root_fd >= 0) {
                 close(u->s->root_fd);
@@ -926,10 +964,15 @@ out:
  * what the first could not. */
 int undo_all(struct session *s, struct loader *loader)
 {
-        int r = undo_records(s, 0, loader);
+        int r;
 
+        /* The first pass's errors are said by the second, if they still
+         * hold: not twice. */
+        log_hold();
+        r = undo_records(s, 0, loader);
+        log_release_held(r == -EBUSY);
         if (r == -EBUSY) {
-                log_notice("retrying what could not be undone");
+                log_info("retrying what could not be undone");
                 usleep(100 * 1000);
                 r = undo_records(s, 0, loader);
         }

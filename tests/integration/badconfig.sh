@@ -58,8 +58,10 @@ bad "bad control" "proc runsc kvm" 's/^control = optional/control = sometimes/' 
 bad "bad when" "proc runsc kvm" 's/^when    = platform=kvm/when    = platform/' "when    =" when
 bad "unset variable" "proc runsc kvm" 's/\${runtime}/${nosuch}/' nosuch nosuch
 
-# A plugin that does not exist, or is not trusted, is a "bad plugin": 2.
-base | sed -e 's/^plugin  = kvm/plugin  = nosuchplugin/' | write_conf "$IT_CONF" "proc runsc kvm"
+# A plugin that does not exist, or is not trusted, is a "bad plugin": 2
+# (for a required entry: an optional one is skipped, admin.sh).
+base | sed -e 's/^plugin  = kvm/plugin  = nosuchplugin/' -e 's/^control = optional/control = required/' |
+        write_conf "$IT_CONF" "proc runsc kvm"
 run_cairn -c "$IT_CONF" --set runtime="$IT_RUNTIME" --set platform=kvm setup
 is "$RC" 2 "missing plugin: exit 2"
 check "missing plugin: the message names it" grep -q nosuchplugin <<<"$ERR"

@@ -1,0 +1,61 @@
+#!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
+# What an admin meets (issue 16): an optional entry whose plugin is not
+# installed is skipped with a warning, a required one stops setup naming
+# it; teardown of a session that does not exist says so and exits 0; list
+# of an empty state_dir says so; a teardown stopped by a directory that is
+# not empty names what is in it, once, not again around its retry.
+. "$(dirname "$0")/lib.sh"
+
+# ---- an optional entry whose plugin is gone --------------------------------
+{
+        entry proc
+        entry gpu vendor-gpu control=optional
+} | write_conf "$IT_CONF" "proc gpu"
+run_cairn -c "$IT_CONF" check
+is "$RC" 0 "check, optional entry whose plugin is not installed: exit 0"
+check "... a warning naming the plugin, the file and the line" \
+        grep -q "cairn.conf:[0-9]*: \[gpu\] plugin: plugin \"vendor-gpu\" is not installed; the optional entry is skipped" <<<"$ERR"
+check "... no loader error" bash -c '! grep -q "No such file" <<<"$1"' bash "$ERR"
+check "... check lists it as not installed" grep -q "\[gpu\] plugin vendor-gpu (not installed: entry skipped), optional" <<<"$OUT"
+setup_root "optional entry, plugin not installed" -c "$IT_CONF"
+check "... the other entries ran (proc mounted)" is_mounted "$ROOT/proc"
+run_cairn -c "$IT_CONF" list --json
+check "... the entry is reported skipped" \
+        python3 -c 'import json,sys; d=json.loads(sys.argv[1]); e=d["sessions"][0]["entries"]; assert [x["status"] for x in e]==["done","skipped"], e' "$OUT"
+run_cairn -c "$IT_CONF" teardown "$ID"
+is "$RC" 0 "... teardown exits 0"
+check "... nothing left" nothing_left_at_all
+{
+        entry proc
+        entry gpu vendor-gpu
+} | write_conf "$IT_CONF" "proc gpu"
+run_cairn -c "$IT_CONF" setup
+is "$RC" 2 "a required entry whose plugin is not installed: setup exits 2"
+check "... naming the entry and the plugin" grep -q "\[gpu\] plugin: cannot load plugin \"vendor-gpu\"" <<<"$ERR"
+check "... nothing done" nothing_left_at_all
+
+# ---- say what happened -----------------------------------------------------------
+entry proc | write_conf "$IT_CONF" "proc"
+run_cairn -c "$IT_CONF" teardown cairn-nosuch
+is "$RC" 0 "teardown of a session that does not exist: exit 0"
+check "... says: no session ID (nothing to do)" grep -qx "cairn: no session cairn-nosuch (nothing to do)" <<<"$ERR"
+run_cairn -c "$IT_CONF" list
+is "$RC:$OUT" "0:" "list of an empty state_dir: exit 0, nothing on stdout"
+check "... says so on stderr" grep -q "no sessions (state_dir $IT_STATE holds no journal)" <<<"$ERR"
+
+# A directory cairn made, filled by someone else: named with what is in it.
+IT_ROOT_FS=dir
+entry_binbind runsc "$IT_RUNTIME" /d/runsc | write_conf "$IT_CONF" "runsc"
+setup_root "a root with a directory cairn made" -c "$IT_CONF"
+echo junk >"$ROOT/d/junk"
+run_cairn -c "$IT_CONF" teardown "$ID"
+is "$RC" 3 "teardown with a file of someone else's in /d: exit 3"
+check "... names what is in the way" grep -q "remove $ROOT/d (left in place): not empty: junk" <<<"$ERR"
+is "$(grep -c "remove $ROOT/d (left in place)" <<<"$ERR")" 1 "... said once, not again around the retry"
+rm "$ROOT/d/junk"
+run_cairn -c "$IT_CONF" teardown "$ID"
+is "$RC" 0 "once it is gone, teardown exits 0"
+check "... nothing left" nothing_left_at_all
+
+done_testing
