@@ -297,6 +297,31 @@ int make_mount_point(struct cairn_ctx *ctx, const char *path, bool dir, struct m
         return 0;
 }
 
+static int check_mount_target(struct cairn_ctx *ctx, const char *path);
+
+/* The mount point, as make_mount_point() makes it, at the target resolved
+ * inside the root if a symlink is on the way (inroot.h): tried as it is
+ * first, since most targets have none, and resolved only when that meets
+ * one (-ELOOP; nothing has been made by then: a symlink is met before the
+ * first missing name).  *target then points to *resolved. */
+static int mount_point_in_root(struct cairn_ctx *ctx, const char **target, char **resolved, bool dir,
+                               struct mount_intent *mi, int *ret_fd)
+{
+        int r;
+
+        log_hold();
+        r = make_mount_point(ctx, *target, dir, mi, ret_fd);
+        log_release_held(r == -ELOOP && !*resolved);
+        if (r != -ELOOP || *resolved)
+                return r;
+        r = target_in_root(ctx, target, true, resolved);
+        if (r >= 0)
+                r = check_mount_target(ctx, *target);
+        if (r >= 0)
+                r = make_mount_point(ctx, *target, dir, mi, ret_fd);
+        return r;
+}
+
 /* A mount announced with its mount point that will not be attached: the
  * undo must not take whatever is mounted there later for it. */
 static void mount_intent_drop(struct cairn_ctx *ctx, struct mount_intent *mi)
@@ -549,10 +574,6 @@ CAIRN_API int cairn_mount_fs_opts(struct cairn_ctx *ctx, const char *fstype, con
         int r;
 
         r = check_mount_target(ctx, target);
-        if (r >= 0)
-                r = target_in_root(ctx, &target, true, &resolved);
-        if (r >= 0)
-                r = check_mount_target(ctx, target);
         if (r < 0)
                 return r;
         /* A bad list is refused before anything is made, mount API or not. */
@@ -568,7 +589,7 @@ CAIRN_API int cairn_mount_fs_opts(struct cairn_ctx *ctx, const char *fstype, con
          * record with the mount point. */
         fs = fsopen(fstype, FSOPEN_CLOEXEC);
         if (fs < 0 && errno == ENOSYS) {
-                r = make_mount_point(ctx, target, true, NULL, &mp);
+                r = mount_point_in_root(ctx, &target, &resolved, true, NULL, &mp);
                 if (r < 0)
                         return r;
                 r = legacy_mount(ctx, mp, target, fstype, source ? source : fstype, -1, fstype,
@@ -594,7 +615,7 @@ CAIRN_API int cairn_mount_fs_opts(struct cairn_ctx *ctx, const char *fstype, con
         if (mnt < 0)
                 return cairn_log_errno(ctx, negative_errno(), "make %s mount", fstype);
         mi.unique = unique_id(mnt);
-        r = make_mount_point(ctx, target, true, &mi, &mp);
+        r = mount_point_in_root(ctx, &target, &resolved, true, &mi, &mp);
         if (r >= 0)
                 r = attach(ctx, mnt, mp, target, &mi);
         if (r < 0) {
@@ -620,10 +641,6 @@ CAIRN_API int cairn_bind_fd(struct cairn_ctx *ctx, int source_fd, const char *ta
         int r;
 
         r = check_mount_target(ctx, target);
-        if (r >= 0)
-                r = target_in_root(ctx, &target, true, &resolved);
-        if (r >= 0)
-                r = check_mount_target(ctx, target);
         if (r < 0)
                 return r;
         if (fstat(source_fd, &st) < 0)
@@ -641,7 +658,7 @@ CAIRN_API int cairn_bind_fd(struct cairn_ctx *ctx, int source_fd, const char *ta
                         return cairn_log_errno(ctx, -EOPNOTSUPP, "bind %s: a recursive read-only bind "
                                                "needs the new mount API (Linux 5.12)", target);
 
-                r = make_mount_point(ctx, target, S_ISDIR(st.st_mode), NULL, &mp);
+                r = mount_point_in_root(ctx, &target, &resolved, S_ISDIR(st.st_mode), NULL, &mp);
                 if (r < 0)
                         return r;
                 /* A remount must repeat the source's locked flags. */
@@ -667,7 +684,7 @@ CAIRN_API int cairn_bind_fd(struct cairn_ctx *ctx, int source_fd, const char *ta
                         return cairn_log_errno(ctx, negative_errno(), "make bind for %s read-only", target);
         }
         mi.unique = unique_id(tree);
-        r = make_mount_point(ctx, target, S_ISDIR(st.st_mode), &mi, &mp);
+        r = mount_point_in_root(ctx, &target, &resolved, S_ISDIR(st.st_mode), &mi, &mp);
         if (r >= 0)
                 r = attach(ctx, tree, mp, target, &mi);
         if (r < 0) {

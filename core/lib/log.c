@@ -34,18 +34,22 @@ static struct held {
         char *text;
 } *held;
 static size_t n_held;
-static bool holding;
+static unsigned holding; /* depth: an inner hold's release leaves the rest to the outer */
 
 static void emit(int level, const char *buf);
 
 void log_hold(void)
 {
-        holding = true;
+        holding++;
 }
 
 void log_release_held(bool drop_errors)
 {
-        holding = false;
+        if (holding > 1) {
+                holding--;
+                return;
+        }
+        holding = 0;
         for (size_t i = 0; i < n_held; i++) {
                 if (!(drop_errors && held[i].level <= CAIRN_LOG_ERR))
                         emit(held[i].level, held[i].text);
