@@ -138,18 +138,25 @@ void mountinfo_use_proc_self(int fd)
         proc_self_fd = fd;
 }
 
-int mountinfo_load(struct mountinfo **ret)
+/* This process's mountinfo, as text (through proc_self_fd if set). */
+static int read_text(char **ret, size_t *ret_len)
 {
         _cleanup_close_ int fd = -1;
-        _cleanup_free_ char *buf = NULL;
-        size_t len;
-        int r;
 
         fd = proc_self_fd >= 0 ? openat(proc_self_fd, "mountinfo", O_RDONLY | O_CLOEXEC)
                                : open("/proc/self/mountinfo", O_RDONLY | O_CLOEXEC);
         if (fd < 0)
-                return log_errno(negative_errno(), "open /proc/self/mountinfo");
-        r = read_all(fd, 0, &buf, &len);
+                return negative_errno();
+        return read_all(fd, 0, ret, ret_len);
+}
+
+int mountinfo_load(struct mountinfo **ret)
+{
+        _cleanup_free_ char *buf = NULL;
+        size_t len;
+        int r;
+
+        r = read_text(&buf, &len);
         if (r < 0)
                 return log_errno(r, "read /proc/self/mountinfo");
         r = mountinfo_parse(buf, ret);
@@ -160,16 +167,11 @@ int mountinfo_load(struct mountinfo **ret)
 
 int mountinfo_describe(uint64_t id, char *buf, size_t size)
 {
-        _cleanup_close_ int fd = -1;
         _cleanup_free_ char *text = NULL;
         size_t len;
         int r;
 
-        fd = proc_self_fd >= 0 ? openat(proc_self_fd, "mountinfo", O_RDONLY | O_CLOEXEC)
-                               : open("/proc/self/mountinfo", O_RDONLY | O_CLOEXEC);
-        if (fd < 0)
-                return negative_errno();
-        r = read_all(fd, 0, &text, &len);
+        r = read_text(&text, &len);
         if (r < 0)
                 return r;
         for (char *line = text, *nl; *line; line = nl + 1) {
