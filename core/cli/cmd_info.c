@@ -24,6 +24,23 @@ static const char *const type_names[] = {
         [CAIRN_OPT_INT] = "int",       [CAIRN_OPT_SIZE] = "size",
 };
 
+struct unset_check {
+        const struct cfg_vars *vars;
+        const struct cfg_entry *e;
+};
+
+static int warn_unset(const char *name, size_t len, void *ud)
+{
+        const struct unset_check *u = ud;
+        _cleanup_free_ char *n = strndup(name, len);
+
+        if (n && !vars_get(u->vars, n))
+                log_warning("%s:%u: [%s] when: variable %s is not set (no --set %s=...): the entry is "
+                            "skipped; a typo? ([cairn] variables = ... makes this an error)",
+                            u->e->when_where.file, u->e->when_where.line, u->e->name, n, n);
+        return 0;
+}
+
 int cmd_check(struct cli *cli, int argc, char *argv[])
 {
         struct cfg *cfg = NULL;
@@ -37,6 +54,15 @@ int cmd_check(struct cli *cli, int argc, char *argv[])
                 return EXIT_USAGE;
         printf("plugin_dir  %s\nstate_dir   %s\nroot_parent %s\nroot_mode   %04o\n",
                cfg->plugin_dir, cfg->state_dir, cfg->root_parent, (unsigned) cfg->root_mode);
+        for (size_t i = 0; i < cfg->n_entries && !cfg->variables; i++) {
+                /* Without [cairn] variables, a `when` naming a variable no
+                 * --set gives is most often a typo: said, not refused. */
+                const struct cfg_entry *e = &cfg->entries[i];
+                struct unset_check u = { &cli->vars, e };
+
+                if (e->when)
+                        (void) when_each_name(e->when, warn_unset, &u);
+        }
         for (size_t i = 0; i < cfg->n_entries; i++) {
                 const struct cfg_entry *e = &cfg->entries[i];
 

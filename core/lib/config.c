@@ -68,6 +68,7 @@ void cfg_free(struct cfg *cfg)
         free(cfg->root_parent);
         free(cfg->root_size);
         strv_freep(&cfg->oci_variables);
+        strv_freep(&cfg->variables);
         strv_freep(&cfg->files);
         free(cfg);
 }
@@ -241,20 +242,24 @@ static int cairn_key(const struct load *l, const char *file,
                 cfg->root_readonly_where = (struct cfg_location) { file, k->line };
                 return 0;
         }
-        if (streq(k->name, "oci_variables")) {
+        if (streq(k->name, "oci_variables") || streq(k->name, "variables")) {
+                bool oci = streq(k->name, "oci_variables");
                 _cleanup_strv_free_ char **names = NULL;
                 char *save = NULL;
 
-                for (char *w = strtok_r(value, " \t", &save); w; w = strtok_r(NULL, " \t", &save)) {
+                for (char *w = strtok_r(value, " \t,", &save); w; w = strtok_r(NULL, " \t,", &save)) {
                         if (!var_name_is_valid(w))
                                 return cfg_error(&p, "\"%s\" is not a variable name "
                                                      "([A-Za-z_][A-Za-z0-9_]*)", w);
                         if (strv_push(&names, w) < 0)
-                                return log_errno(-ENOMEM, "oci_variables");
+                                return log_errno(-ENOMEM, "%s", k->name);
                 }
-                strv_freep(&cfg->oci_variables);
-                cfg->oci_variables = TAKE_PTR(names);
-                cfg->oci_variables_where = (struct cfg_location) { file, k->line };
+                if (!names && !oci)
+                        return cfg_error(&p, "no variable named (leave the key out for no declaration)");
+                strv_freep(oci ? &cfg->oci_variables : &cfg->variables);
+                *(oci ? &cfg->oci_variables : &cfg->variables) = TAKE_PTR(names);
+                *(oci ? &cfg->oci_variables_where : &cfg->variables_where) =
+                        (struct cfg_location) { file, k->line };
                 return 0;
         }
         if (streq(k->name, "stack")) {
@@ -263,7 +268,7 @@ static int cairn_key(const struct load *l, const char *file,
                 return 0;
         }
         return cfg_error(&p, "unknown key (accepted: plugin_dir, state_dir, root_parent, root_mode, "
-                             "root_fs, root_size, root_readonly, oci_variables, stack)");
+                             "root_fs, root_size, root_readonly, variables, oci_variables, stack)");
 }
 
 static int cairn_section(const struct load *l, const struct ini_file *f, const char *file,
@@ -488,7 +493,88 @@ static int expand_in_place(char **value, const struct cfg_vars *vars, const stru
 /* `when`, then (only for an enabled entry: a skipped one must not demand
  * its variables) ${} expansion, then the plugin name and control.  A value
  * of a skipped entry that still holds "${" is not checked. */
-static int entry_finish(struct cfg_entry *e, const struct cfg_vars *vars)
+static bool declared(char **names, const char *name, size_t len)
+{
+        for (char **n = names; n && *n; n++)
+                if (strlen(*n) == len && strncmp(*n, name, len) == 0)
+                        return true;
+        return false;
+}
+
+/* With [cairn] variables: every ${NAME} in `value` is declared. */
+static int check_expansions(char **names, const char *value, const struct cfg_place *p)
+{
+        for (const char *v = value ? strstr(value, "${") : NULL; v; v = strstr(v + 2, "${")) {
+                const char *end = strchr(v + 2, '}');
+
+                if (end && !declared(names, v + 2, (size_t) (end - v - 2)))
+                        return cfg_error(p, "${%.*s}: not a variable [cairn] variables declares", (int) (end - v - 2),
+                                         v + 2);
+        }
+        return 0;
+}
+
+struct when_check {
+        char **names;
+        const struct cfg_place *p;
+};
+
+static int when_name_declared(const char *name, size_t len, void *ud)
+{
+        const struct when_check *w = ud;
+
+        if (!declared(w->names, name, len))
+                return cfg_error(w->p, "variable %.*s: not one [cairn] variables declares (a typo?)", (int) len,
+                                 name);
+        return 0;
+}
+
+/* [cairn] variables: every --set, `when` and ${} of the entry names a
+ * declared variable. */
+static int entry_declared(const struct cfg *cfg, struct cfg_entry *e, const struct cfg_location *when_where)
+{
+        struct cfg_place p;
+        int r;
+
+        if (!cfg->variables)
+                return 0;
+        if (e->when) {
+                p = (struct cfg_place) { when_where->file, when_where->line, e->name, "when" };
+                r = when_each_name(e->when, when_name_declared, &(struct when_check) { cfg->variables, &p });
+                if (r < 0)
+                        return r;
+        }
+        for (size_t i = 0; i < e->n_options; i++) {
+                const struct cfg_option *o = &e->options[i];
+
+                p = (struct cfg_place) { o->where.file, o->where.line, e->name, o->key };
+                r = check_expansions(cfg->variables, o->value, &p);
+                if (r < 0)
+                        return r;
+        }
+        p = (struct cfg_place) { e->plugin_where.file, e->plugin_where.line, e->name, "plugin" };
+        return check_expansions(cfg->variables, e->plugin_name, &p);
+}
+
+/* [cairn] variables: each --set, and each oci_variables name, is one it
+ * declares. */
+static int vars_declared(const struct cfg *cfg, const struct cfg_vars *vars)
+{
+        struct cfg_place p = { cfg->variables_where.file, cfg->variables_where.line, "cairn", "variables" };
+
+        if (!cfg->variables)
+                return 0;
+        for (size_t i = 0; i < vars->n; i++)
+                if (!declared(cfg->variables, vars->names[i], strlen(vars->names[i])))
+                        return cfg_error(&p, "--set %s: not among the variables declared here (a typo?)",
+                                         vars->names[i]);
+        for (char **o = cfg->oci_variables; o && *o; o++)
+                if (!declared(cfg->variables, *o, strlen(*o)))
+                        return cfg_error(&p, "oci_variables names %s, which this key does not declare", *o);
+        return 0;
+}
+
+static int entry_finish(const struct cfg *cfg, struct cfg_entry *e, const struct cfg_vars *vars)
 {
         _cleanup_free_ char *control = NULL, *overmount = NULL;
         struct cfg_location control_where, when_where, overmount_where;
@@ -498,12 +584,25 @@ static int entry_finish(struct cfg_entry *e, const struct cfg_vars *vars)
         entry_take(e, "plugin", &e->plugin_name, &e->plugin_where);
         entry_take(e, "control", &control, &control_where);
         entry_take(e, "when", &e->when, &when_where);
+        e->when_where = when_where;
         entry_take(e, "overmount", &overmount, &overmount_where);
         if (!e->plugin_name) {
                 e->plugin_name = strdup(e->name);
                 if (!e->plugin_name)
                         return log_errno(-ENOMEM, "%s", e->name);
         }
+
+        r = entry_declared(cfg, e, &when_where);
+        if (r >= 0 && cfg->variables && control) {
+                p = (struct cfg_place) { control_where.file, control_where.line, e->name, "control" };
+                r = check_expansions(cfg->variables, control, &p);
+        }
+        if (r >= 0 && cfg->variables && overmount) {
+                p = (struct cfg_place) { overmount_where.file, overmount_where.line, e->name, "overmount" };
+                r = check_expansions(cfg->variables, overmount, &p);
+        }
+        if (r < 0)
+                return r;
 
         e->enabled = true;
         if (e->when) {
@@ -611,8 +710,11 @@ static int load(const char *path, const char *confdir, const struct cfg_vars *va
                         return r;
         }
 
+        r = vars_declared(cfg, l.vars);
+        if (r < 0)
+                return r;
         for (size_t i = 0; i < cfg->n_entries; i++) {
-                r = entry_finish(&cfg->entries[i], l.vars);
+                r = entry_finish(cfg, &cfg->entries[i], l.vars);
                 if (r < 0)
                         return r;
         }

@@ -43,6 +43,7 @@ struct cfg_entry {
         char *plugin_name; /* `plugin`; default: the section name */
         enum cfg_control control;
         char *when;   /* the raw `when` value, or NULL */
+        struct cfg_location when_where;
         /* `overmount`: the helpers may mount on a target that is already
          * a mount point (someone else's: a runtime's /proc, say); default
          * no, they refuse (EBUSY). */
@@ -83,6 +84,10 @@ struct cfg {
          * "cairn.set.NAME=VALUE" may set (NULL-terminated; NULL: none). */
         char **oci_variables;
         struct cfg_location oci_variables_where;
+        /* [cairn] variables: the variables the config uses (NULL: not
+         * declared): a --set, `when` or ${} naming another is an error. */
+        char **variables;
+        struct cfg_location variables_where;
         /* Where each was set (file NULL: the default). */
         struct cfg_location plugin_dir_where, state_dir_where, root_parent_where,
                 root_readonly_where;

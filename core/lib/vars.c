@@ -210,3 +210,24 @@ int when_evaluate(const struct cfg_vars *vars, const char *when, const struct cf
         *ret_enabled = enabled;
         return 0;
 }
+
+/* The variable names a `when` compares ("K=V[, K=V...]"), each passed to
+ * `fn` with its length; stops at the first error. */
+int when_each_name(const char *when, int (*fn)(const char *name, size_t len, void *ud), void *ud)
+{
+        for (const char *c = when; c && *c;) {
+                const char *comma = strchrnul(c, ','), *eq = memchr(c, '=', (size_t) (comma - c));
+                const char *a = c, *b = eq ? eq : comma;
+                int r;
+
+                while (a < b && (*a == ' ' || *a == '\t'))
+                        a++;
+                while (b > a && (b[-1] == ' ' || b[-1] == '\t'))
+                        b--;
+                if (b > a && (r = fn(a, (size_t) (b - a), ud)) < 0)
+                        return r;
+                c = *comma ? comma + 1 : comma;
+        }
+        return 0;
+}
+

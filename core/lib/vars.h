@@ -34,4 +34,8 @@ int vars_expand(const struct cfg_vars *vars, const char *value, const struct cfg
 int when_evaluate(const struct cfg_vars *vars, const char *when, const struct cfg_place *p,
                   bool *ret_enabled);
 
+/* Each variable name `when` compares ("K=V[, K=V...]"), passed to `fn`
+ * with its length (not NUL-terminated); the first error stops it. */
+int when_each_name(const char *when, int (*fn)(const char *name, size_t len, void *ud), void *ud);
+
 #endif

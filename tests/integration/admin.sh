@@ -58,4 +58,44 @@ run_cairn -c "$IT_CONF" teardown "$ID"
 is "$RC" 0 "once it is gone, teardown exits 0"
 check "... nothing left" nothing_left_at_all
 
+# ---- strict variables ----------------------------------------------------------
+IT_ROOT_FS=
+strict_conf() { # WHEN RUNSC-SOURCE: [cairn] variables = runtime platform
+        {
+                entry proc
+                entry_binbind runsc "$2" /runsc
+                entry kvm kvm "when=$1"
+        } | write_conf "$IT_CONF" "proc runsc kvm"
+        sed -i 's|^\[cairn\]$|[cairn]\nvariables = runtime platform|' "$IT_CONF"
+}
+strict_conf "platfrom=kvm" '${runtime}'
+run_cairn -c "$IT_CONF" --set runtime="$IT_RUNTIME" --set platform=kvm check
+is "$RC" 2 "variables declared, when names an undeclared one (platfrom): check exits 2"
+check "... naming the file, line, entry, key and variable" \
+        grep -q "cairn.conf:[0-9]*: \[kvm\] when: variable platfrom: not one \[cairn\] variables declares" <<<"$ERR"
+run_cairn -c "$IT_CONF" --set runtime="$IT_RUNTIME" --set platform=kvm setup
+is "$RC" 2 "... and setup exits 2 (nothing skipped silently)"
+check "... nothing done" nothing_left_at_all
+strict_conf "platform=kvm" '${runtime}'
+run_cairn -c "$IT_CONF" --set runtime="$IT_RUNTIME" --set platfrom=kvm check
+is "$RC" 2 "variables declared, --set of another name: exit 2"
+check "... naming it and the variables key" \
+        grep -q "cairn.conf:[0-9]*: \[cairn\] variables: --set platfrom: not among the variables declared here" <<<"$ERR"
+strict_conf "platform=kvm" '${runtme}'
+run_cairn -c "$IT_CONF" --set runtime="$IT_RUNTIME" check
+is "$RC" 2 "variables declared, \${runtme} in a value: exit 2"
+check "... naming the key" grep -q "\[runsc\] source: \${runtme}: not a variable \[cairn\] variables declares" <<<"$ERR"
+strict_conf "platform=kvm" '${runtime}'
+run_cairn -c "$IT_CONF" --set runtime="$IT_RUNTIME" --set platform=kvm check
+is "$RC" 0 "variables declared and used as declared: check exits 0"
+# Without the key: a warning, not an error.
+{
+        entry proc
+        entry kvm kvm "when=platfrom=kvm"
+} | write_conf "$IT_CONF" "proc kvm"
+run_cairn -c "$IT_CONF" --set platform=kvm check
+is "$RC" 0 "no variables key, when names a variable no --set gives: check exits 0"
+check "... but warns, naming file, line and variable" \
+        grep -q "cairn.conf:[0-9]*: \[kvm\] when: variable platfrom is not set" <<<"$ERR"
+
 done_testing

@@ -856,7 +856,11 @@ static const struct bad bad_cases[] = {
         /* [cairn] */
         { "cairn_unknown_key", "[cairn]\nroots = /tmp\n", 0, NULL, NULL,
           "@M:2: [cairn] roots: unknown key (accepted: plugin_dir, state_dir, root_parent, root_mode, "
-          "root_fs, root_size, root_readonly, oci_variables, stack)" },
+          "root_fs, root_size, root_readonly, variables, oci_variables, stack)" },
+        { "cairn_variables_empty", "[cairn]\nvariables = \n", 0, NULL, NULL,
+          "@M:2: [cairn] variables: no variable named (leave the key out for no declaration)" },
+        { "cairn_variables_undeclared_when", "[cairn]\nvariables = platform\nstack = kvm\n[kvm]\nwhen = platfrom=kvm\n",
+          0, NULL, NULL, "@M:5: [kvm] when: variable platfrom: not one [cairn] variables declares (a typo?)" },
         { "cairn_oci_variables_bad", "[cairn]\noci_variables = platform 9lives\n", 0, NULL, NULL,
           "@M:2: [cairn] oci_variables: \"9lives\" is not a variable name ([A-Za-z_][A-Za-z0-9_]*)" },
         { "entry_overmount_maybe", "[cairn]\nstack = kvm\n[kvm]\novermount = maybe\n", 0, NULL, NULL,
