@@ -58,6 +58,20 @@ run_cairn -c "$IT_CONF" teardown "$ID"
 is "$RC" 0 "once it is gone, teardown exits 0"
 check "... nothing left" nothing_left_at_all
 
+# An entry skipped by its `when` (the bundled kvm off the KVM platform) is
+# said at -v only: exec prints nothing of cairn's into a workload's stderr.
+BUSYBOX=$(command -v busybox) || bail "busybox is not installed (apt-get install busybox-static)"
+{
+        entry_binbind echo "$BUSYBOX" /echo
+        entry kvm kvm "when=platform=kvm"
+} | write_conf "$IT_CONF" "echo kvm"
+"$IT_CAIRN" --confdir "$IT_CONFD" -c "$IT_CONF" exec -- /echo hi >"$IT_DIR/out" 2>"$IT_DIR/err"
+is "$?:$(cat "$IT_DIR/out")" "0:hi" "exec with an entry skipped by when: CMD's output"
+is "$(cat "$IT_DIR/err")" "" "... and nothing of cairn's on stderr"
+"$IT_CAIRN" --confdir "$IT_CONFD" -c "$IT_CONF" -v exec -- /echo hi >"$IT_DIR/out" 2>"$IT_DIR/err"
+check "... with -v, the skip is said" grep -q "\[kvm\] skipped: when platform=kvm does not hold" "$IT_DIR/err"
+check "... nothing left" nothing_left_at_all
+
 # ---- strict variables ----------------------------------------------------------
 IT_ROOT_FS=
 strict_conf() { # WHEN RUNSC-SOURCE: [cairn] variables = runtime platform
