@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* What a plugin can ask of its context: names, options, logging. */
+#include <signal.h>
+#include <unistd.h>
 #include <stdio.h>
 
 #include "cfg_value.h"
@@ -126,9 +128,48 @@ CAIRN_API int cairn_ctx_config_error(const struct cairn_ctx *ctx, const char *ke
         return cfg_error(&p, "%s", buf);
 }
 
+/* While a plugin runs: the line to say if it crashes, made before the
+ * call, written from the signal handler with write(2) alone. */
+static char crash_line[512];
+static size_t crash_len;
+
+static void plugin_crashed(int sig)
+{
+        /* Async-signal-safe: one write, then the default action again
+         * (SA_RESETHAND), so the process dies of the same signal and the
+         * session stays for gc. */
+        if (crash_len)
+                (void) !write(STDERR_FILENO, crash_line, crash_len);
+        raise(sig);
+}
+
+static void crash_watch(const struct cairn_ctx *ctx, const char *what)
+{
+        static bool installed;
+        int n = snprintf(crash_line, sizeof crash_line,
+                         "cairn: [%s] plugin %s crashed in its %s (a fault in the plugin); the session "
+                         "is left for `cairn gc`\n",
+                         ctx->entry ? ctx->entry : "?", ctx->plugin && ctx->plugin->name ? ctx->plugin->name : "?",
+                         what);
+
+        crash_len = n > 0 ? (size_t) n < sizeof crash_line ? (size_t) n : sizeof crash_line - 1 : 0;
+        if (!installed) {
+                struct sigaction sa = { .sa_handler = plugin_crashed, .sa_flags = SA_RESETHAND | SA_NODEFER };
+                static const int sigs[] = { SIGSEGV, SIGBUS, SIGABRT, SIGILL, SIGFPE };
+
+                for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
+                        (void) sigaction(sigs[i], &sa, NULL);
+                installed = true;
+        }
+}
+
 int ctx_call(struct cairn_ctx *ctx, int (*fn)(struct cairn_ctx *), const char *what)
 {
-        int r = fn(ctx);
+        int r;
+
+        crash_watch(ctx, what);
+        r = fn(ctx);
+        crash_len = 0;
 
         if (r > 0) {
                 log_error("[%s] %s returned %d, not 0 or -errno; taken as a failure", ctx->entry, what, r);

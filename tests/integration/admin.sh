@@ -72,6 +72,23 @@ is "$(cat "$IT_DIR/err")" "" "... and nothing of cairn's on stderr"
 check "... with -v, the skip is said" grep -q "\[kvm\] skipped: when platform=kvm does not hold" "$IT_DIR/err"
 check "... nothing left" nothing_left_at_all
 
+# A plugin that crashes: named on stderr before cairn dies of the same
+# signal; the session stays for gc, which finishes it.
+for sig in SEGV ABRT; do
+        {
+                entry proc
+                entry die crash mounts=/x signal=$sig
+        } | write_conf "$IT_CONF" "proc die"
+        run_cairn -c "$IT_CONF" setup
+        want=$((128 + $(kill -l "$sig")))
+        is "$RC" "$want" "a plugin that dies of SIG$sig: cairn dies of it too ($want)"
+        check "... after naming the entry and the plugin" \
+                grep -q "\[die\] plugin crash crashed in its setup" <<<"$ERR"
+        run_cairn -c "$IT_CONF" gc
+        is "$RC" 0 "... gc exits 0"
+        check "... nothing left" nothing_left_at_all
+done
+
 # ---- strict variables ----------------------------------------------------------
 IT_ROOT_FS=
 strict_conf() { # WHEN RUNSC-SOURCE: [cairn] variables = runtime platform

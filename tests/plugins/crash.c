@@ -26,7 +26,16 @@ static int crash_setup(struct cairn_ctx *ctx)
                 }
         }
         cairn_strv_free(mounts);
-        raise(SIGKILL);
+        {
+                const char *sig = cairn_ctx_option(ctx, "signal");
+
+                if (sig && sig[0] == 'S' && sig[1] == 'E')
+                        /* A fault of the plugin's own, as a bug would make
+                         * (raised: a real NULL write is undefined to the
+                         * compiler, and a sanitizer build would catch it). */
+                        raise(SIGSEGV);
+                raise(sig && sig[0] == 'A' ? SIGABRT : SIGKILL);
+        }
         return -EINTR; /* not reached */
 }
 
@@ -37,6 +46,9 @@ CAIRN_PLUGIN_DEFINE = {
         .options = (const struct cairn_option[]) {
                 { .name = "mounts", .type = CAIRN_OPT_LIST,
                   .help = "targets to mount a tmpfs on before dying" },
+                { .name = "signal", .type = CAIRN_OPT_CHOICE, .default_value = "KILL",
+                  .choices = (const char *const[]) { "KILL", "SEGV", "ABRT", NULL },
+                  .help = "how to die: SIGKILL, a NULL write (SIGSEGV), or abort" },
                 { .name = NULL },
         },
         .setup = crash_setup,
