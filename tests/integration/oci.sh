@@ -231,8 +231,9 @@ for ((i = 0; i < 100; i++)); do
         sleep 0.02
 done
 CSTATE='{"id": "c-climb", "pid": '"$CPID"', "bundle": "'"$B"'"}'
-"$IT_CAIRN" --confdir "$IT_CONFD" -c "$IT_DIR/usr.conf" oci-hook create <<<"$CSTATE" 2>"$IT_DIR/err"
+"$IT_CAIRN" --confdir "$IT_CONFD" -c "$IT_DIR/usr.conf" -v oci-hook create <<<"$CSTATE" 2>"$IT_DIR/err"
 is "$?" 0 "a link climbing out of the rootfs: create exits 0"
+check "... -v names the link it followed" grep -q "symlink /bin -> ../../../../etc followed inside the root" "$IT_DIR/err"
 check "... the bind is at ROOTFS/etc/runsc, in the container's namespace" \
         nsenter -t "$CPID" -m grep -q " $B/rootfs/etc/runsc " /proc/self/mountinfo
 check "... nothing at the host's /etc/runsc" test ! -e /etc/runsc
