@@ -142,7 +142,8 @@ static int devices_nodes(const struct cfg_entry *e, json_t *nodes)
                 return -ENOMEM;
         for (char *w = strtok_r(list, " ,\t", &save); w && r >= 0; w = strtok_r(NULL, " ,\t", &save)) {
                 glob_t g;
-                int k = glob(w, GLOB_NOSORT, NULL, &g);
+                /* Sorted: the same spec each time, for --check. */
+                int k = glob(w, 0, NULL, &g);
 
                 if (k == GLOB_NOMATCH) {
                         if (!missing || !streq(missing, "skip")) {

@@ -153,7 +153,7 @@ static int oci_create(struct cli *cli, struct oci_state *st, const char *entry)
         _cleanup_free_ char *key = session_key(st, entry);
         struct setup_result res = { .root_fd = -1 };
         struct given_root root = { .fd = -1 };
-        _cleanup_close_ int nsfd = -1;
+        _cleanup_close_ int nsfd = -1, sfd = -1;
         struct cfg *settings = NULL, *cfg = NULL;
         struct loader *l = NULL;
         struct setup_opts o = {};
@@ -220,8 +220,11 @@ static int oci_create(struct cli *cli, struct oci_state *st, const char *entry)
                         goto out;
                 }
         }
-        (void) mkdir(cfg->state_dir, 0755);
-        r = dir_identity(cfg->state_dir, &sdev, &sino);
+        /* Made (0700) and trusted as setup would; its identity, to find
+         * it again in the container's namespace. */
+        r = state_dir_open(cfg->state_dir, &sfd);
+        if (r >= 0)
+                r = fd_identity(sfd, &sdev, &sino);
         if (r < 0) {
                 log_errno(r, "state_dir %s", cfg->state_dir);
                 status = EXIT_SETUP_FAILED;

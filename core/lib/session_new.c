@@ -55,7 +55,7 @@ static int random_id(char ret[static sizeof(ID_PREFIX) + ID_RANDOM])
  * every directory above it must be root's and not writable by others
  * (open_trusted()'s rules): whoever could change it could rename a
  * journal, or plant one. */
-static int open_state_dir(const char *dir, int *ret_fd)
+int state_dir_open(const char *dir, int *ret_fd)
 {
         _cleanup_close_ int fd = -1;
         _cleanup_free_ char *copy = NULL;
@@ -131,7 +131,7 @@ int session_begin(const struct cfg *cfg, struct session *s)
         uint64_t seq;
         int r;
 
-        r = open_state_dir(cfg->state_dir, &sfd);
+        r = state_dir_open(cfg->state_dir, &sfd);
         if (r < 0)
                 return r;
         r = open_real_dir(cfg->root_parent, &pfd, &parent);
@@ -204,7 +204,7 @@ int session_begin_given(const struct cfg *cfg, const struct given_root *given, s
                 log_notice("%s:%u: [cairn] root_readonly applies to roots cairn makes; --root %s is "
                            "left as the caller made it", cfg->root_readonly_where.file,
                            cfg->root_readonly_where.line, given->path);
-        r = open_state_dir(cfg->state_dir, &sfd);
+        r = state_dir_open(cfg->state_dir, &sfd);
         if (r < 0)
                 return r;
         while (flock(sfd, LOCK_EX) < 0)

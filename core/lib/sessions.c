@@ -58,7 +58,7 @@ int process_start_time(pid_t pid, unsigned long long *ret)
         return 0;
 }
 
-static bool owner_alive(pid_t pid, unsigned long long start)
+bool process_is(pid_t pid, unsigned long long start)
 {
         unsigned long long now;
 
@@ -155,7 +155,7 @@ int session_info_from_journal(const struct journal *j, bool active, struct sessi
                         si.this_namespace = si.this_boot && mntns_same(&here.ns, &si.where.ns);
                 }
         }
-        si.owner_alive = si.owner > 0 && owner_alive(si.owner, si.owner_start);
+        si.owner_alive = si.owner > 0 && process_is(si.owner, si.owner_start);
         *ret = si;
         si = (struct session_info) { 0 }; /* handed out */
         return 0;

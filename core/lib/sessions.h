@@ -110,6 +110,14 @@ int session_find_oci(const char *state_dir, const char *key, const char *bundle,
 int sessions_journal_paths(const char *state_dir, char ***ret);
 
 
+/* The state directory, made (mode 0700) if missing, opened read-only
+ * and trusted (open_trusted()'s rules for it and every directory above). */
+int state_dir_open(const char *dir, int *ret_fd);
+
+/* Whether process `pid` still runs and is the one that started at
+ * `start` (process_start_time()): not another that got its pid. */
+bool process_is(pid_t pid, unsigned long long start);
+
 /* A process's start time, in clock ticks since boot (field 22 of
  * /proc/PID/stat): with the pid, it names one process even after the pid
  * is reused.  -ESRCH if there is no such process. */

@@ -138,13 +138,12 @@ static pid_t live_owner(const struct journal *j)
 {
         for (size_t i = 2; i < j->n_recs; i++) {
                 const struct jrec *r = &j->recs[i];
-                unsigned long long now;
                 pid_t pid;
 
                 if (r->type != J_OWNER)
                         continue;
                 pid = (pid_t) strtol(r->a, NULL, 10);
-                return process_start_time(pid, &now) == 0 && now == strtoull(r->b, NULL, 10) ? pid : 0;
+                return process_is(pid, strtoull(r->b, NULL, 10)) ? pid : 0;
         }
         return 0;
 }
